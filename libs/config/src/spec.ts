@@ -1,0 +1,118 @@
+import type {
+  ChannelSelector,
+  ChannelStore,
+  ComponentContext,
+  Interceptor,
+  NamedSink,
+  Sink,
+  SinkProcessor,
+  Source,
+  SourceContext,
+} from '@sluice/core';
+
+/**
+ * The strict value formats a component key may use. Unlike convict's built-ins they never guess:
+ * "10abc" is not an int, "yes" is not a boolean, and each list uses its key's own Flume separator.
+ */
+export type FormatName =
+  | 'int' // a decimal integer (optional sign), bounded by min/max when given
+  | 'bool' // true or false, any case; anything else is an error (Flume silently reads it as false)
+  | 'string' // any text
+  | 'list-ws' // whitespace-separated list (Flume's component lists)
+  | 'list-comma' // comma-separated list, items trimmed (dataDirs, ipFilterRules)
+  | 'port' // integer 0..65535
+  | 'host'; // hostname or IP literal, non-empty, no spaces
+
+export interface KeySpec {
+  /** A format name, or the allowed values (matched case-insensitively, normalised to the listed spelling). */
+  readonly format: FormatName | readonly string[];
+  /** The value when the key is absent; `undefined` means the key is required. */
+  readonly default: unknown;
+  readonly doc: string;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+export type KeySpecs = Readonly<Record<string, KeySpec>>;
+
+type ValueOf<K extends KeySpec> = K['format'] extends 'int' | 'port'
+  ? number
+  : K['format'] extends 'bool'
+    ? boolean
+    : K['format'] extends 'list-ws' | 'list-comma'
+      ? string[]
+      : string;
+
+/** The validated, defaulted configuration of a component: one typed value per declared key. */
+export type ConfigOf<S extends KeySpecs> = { readonly [k in keyof S]: ValueOf<S[k]> };
+
+export type SpecKind = 'source' | 'channel' | 'sink' | 'interceptor' | 'selector' | 'processor';
+
+/**
+ * What the configuration knows of a component type: its keys with Flume's exact spelling (dots
+ * included, e.g. `sink.directory`), defaults and docs. Keys are relative to the component
+ * (`capacity`, not `a1.channels.c1.capacity`); selector, interceptor and processor keys are
+ * relative to their own prefix (`optional`, not `selector.optional`).
+ */
+export interface ComponentSpec<S extends KeySpecs = KeySpecs> {
+  readonly kind: SpecKind;
+  /** Flume's short type name, e.g. `memory`; matched case-insensitively. */
+  readonly type: string;
+  /** Flume's fully qualified class names for this type, matched exactly. */
+  readonly aliases: readonly string[];
+  readonly doc: string;
+  readonly keys: S;
+  /**
+   * Key families with a free part, by prefix: `priority.` covers `priority.k1`. Each present key is
+   * validated with the given spec and appears in the config under its full name.
+   */
+  readonly dynamicKeys?: Readonly<Record<string, KeySpec>>;
+  /** Cross-key checks on the validated config; each returned message is an error. */
+  check?(config: ConfigOf<S> & Readonly<Record<string, unknown>>): string[];
+}
+
+export type Config<S extends KeySpecs> = ConfigOf<S> & Readonly<Record<string, unknown>>;
+
+export interface SourceFactory<S extends KeySpecs = KeySpecs> extends ComponentSpec<S> {
+  readonly kind: 'source';
+  create(config: Config<S>, ctx: SourceContext): Source;
+}
+
+export interface ChannelFactory<S extends KeySpecs = KeySpecs> extends ComponentSpec<S> {
+  readonly kind: 'channel';
+  create(config: Config<S>, ctx: ComponentContext): ChannelStore;
+}
+
+export interface SinkFactory<S extends KeySpecs = KeySpecs> extends ComponentSpec<S> {
+  readonly kind: 'sink';
+  create(config: Config<S>, ctx: ComponentContext): Sink;
+}
+
+export interface InterceptorFactory<S extends KeySpecs = KeySpecs> extends ComponentSpec<S> {
+  readonly kind: 'interceptor';
+  create(config: Config<S>, ctx: ComponentContext): Interceptor;
+}
+
+export interface SelectorFactory<S extends KeySpecs = KeySpecs> extends ComponentSpec<S> {
+  readonly kind: 'selector';
+  /** `channels` are the source's bound channels, in configuration order. */
+  create(config: Config<S>, channels: readonly string[]): ChannelSelector;
+}
+
+export interface ProcessorFactory<S extends KeySpecs = KeySpecs> extends ComponentSpec<S> {
+  readonly kind: 'processor';
+  create(config: Config<S>, sinks: readonly NamedSink[], ctx: ComponentContext): SinkProcessor;
+}
+
+export type AnyFactory =
+  | SourceFactory
+  | ChannelFactory
+  | SinkFactory
+  | InterceptorFactory
+  | SelectorFactory
+  | ProcessorFactory;
+
+/** Declares a factory with its key types inferred from the literal `keys` object. */
+export function defineFactory<const S extends KeySpecs, F extends AnyFactory>(factory: F & { keys: S }): F {
+  return factory;
+}

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { concatBatches, decodeBatch, encodeBatch, frameBatch, sliceBatch } from './batch-codec.js';
+import type { SluiceEvent } from './event.js';
+
+/** Decoded events are avsc record instances; compare their fields. */
+const plain = (events: readonly SluiceEvent[]) => events.map((e) => ({ headers: { ...e.headers }, body: e.body }));
+
+const eventArb = fc.record({
+  headers: fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 12 }), { maxKeys: 3 }),
+  body: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+});
+
+test('a batch round-trips through encode and decode', () => {
+  fc.assert(
+    fc.property(fc.array(eventArb, { maxLength: 40 }), (events) => {
+      assert.deepEqual(plain(decodeBatch(encodeBatch(events))), plain(events));
+    }),
+  );
+});
+
+test('framing counts events and body bytes without decoding', () => {
+  fc.assert(
+    fc.property(fc.array(eventArb, { maxLength: 40 }), (events) => {
+      const framing = frameBatch(encodeBatch(events));
+      assert.equal(framing.starts.length, events.length);
+      assert.equal(framing.bodyBytes, events.reduce((n, e) => n + e.body.length, 0));
+    }),
+  );
+});
+
+test('slicing and concatenating batches keeps every event in order', () => {
+  fc.assert(
+    fc.property(fc.array(eventArb, { maxLength: 40 }), fc.nat(), (events, cutSeed) => {
+      const bytes = encodeBatch(events);
+      const framing = frameBatch(bytes);
+      const cut = events.length === 0 ? 0 : cutSeed % (events.length + 1);
+      const head = sliceBatch(bytes, framing, 0, cut);
+      const tail = sliceBatch(bytes, framing, cut, events.length);
+      assert.deepEqual(plain(decodeBatch(head)), plain(events.slice(0, cut)));
+      assert.deepEqual(plain(decodeBatch(tail)), plain(events.slice(cut)));
+      const joined = concatBatches([
+        { bytes: head, framing: frameBatch(head) },
+        { bytes: tail, framing: frameBatch(tail) },
+      ]);
+      assert.deepEqual(plain(decodeBatch(joined)), plain(events));
+    }),
+  );
+});
+
+test('a large batch encodes without loss (the shared buffer grows)', () => {
+  const events: SluiceEvent[] = Array.from({ length: 5000 }, (_, i) => ({
+    headers: { n: String(i) },
+    body: Buffer.alloc(200, i % 251),
+  }));
+  assert.deepEqual(plain(decodeBatch(encodeBatch(events))), plain(events));
+});
+
+test('truncated or garbage bytes are rejected as malformed', () => {
+  const bytes = encodeBatch([{ headers: { a: 'b' }, body: Buffer.from('hello') }]);
+  for (let len = 0; len < bytes.length; len++) {
+    assert.throws(() => frameBatch(bytes.subarray(0, len)), { code: 'SLUICE_ERR_MALFORMED_BATCH' });
+  }
+  assert.throws(() => frameBatch(Buffer.from([0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])), {
+    code: 'SLUICE_ERR_MALFORMED_BATCH',
+  });
+  assert.throws(() => decodeBatch(Buffer.from([0x05])), { code: 'SLUICE_ERR_MALFORMED_BATCH' });
+});

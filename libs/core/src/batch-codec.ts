@@ -1,0 +1,160 @@
+import * as avro from 'avsc';
+import { SluiceError } from './errors.js';
+import type { SluiceEvent } from './event.js';
+
+/**
+ * A batch is encoded once, exactly as the Avro `array<AvroFlumeEvent>` that is the parameter of
+ * Flume's `appendBatch`, and travels as opaque bytes through channels; only components that must
+ * look at events decode it. Channels use the framing helpers below, which walk the Avro block
+ * structure without building event objects.
+ */
+export const AVRO_FLUME_EVENT_SCHEMA = {
+  type: 'record',
+  name: 'AvroFlumeEvent',
+  namespace: 'org.apache.flume.source.avro',
+  fields: [
+    { name: 'headers', type: { type: 'map', values: 'string' } },
+    { name: 'body', type: 'bytes' },
+  ],
+} as const;
+
+const batchType = avro.Type.forSchema({ type: 'array', items: AVRO_FLUME_EVENT_SCHEMA as unknown as avro.Schema });
+let encodeBufferSize = 64 * 1024;
+
+/** Encodes events as one Avro array block (the bytes Flume's appendBatch carries). */
+export function encodeBatch(events: readonly SluiceEvent[]): Buffer {
+  let estimate = 16;
+  for (const e of events) {
+    estimate += e.body.length + 16;
+    for (const k in e.headers) estimate += 2 * (k.length + e.headers[k]!.length) + 10;
+  }
+  if (estimate > encodeBufferSize) {
+    // avsc encodes into one shared buffer and re-encodes after growing it: grow it up front.
+    encodeBufferSize = Math.max(estimate, encodeBufferSize * 2);
+    (avro.Type as unknown as { __reset(size: number): void }).__reset(encodeBufferSize);
+  }
+  return batchType.toBuffer(events);
+}
+
+/** Decodes a batch; throws SLUICE_ERR_MALFORMED_BATCH on bytes that are not one. */
+export function decodeBatch(bytes: Buffer): SluiceEvent[] {
+  try {
+    return batchType.fromBuffer(bytes) as SluiceEvent[];
+  } catch (err) {
+    throw new SluiceError('SLUICE_ERR_MALFORMED_BATCH', 'bytes are not an Avro array of events', { cause: err });
+  }
+}
+
+/** Where each event of an encoded batch starts and ends, found without decoding it. */
+export interface BatchFraming {
+  /** Byte ranges [start, end) of each encoded event, in order. */
+  readonly starts: number[];
+  readonly ends: number[];
+  /** Sum of body lengths (Flume's byteCapacity counts bodies only). */
+  readonly bodyBytes: number;
+}
+
+class Reader {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  long(): number {
+    let n = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      if (this.pos >= this.buf.length) throw malformed('truncated varint');
+      b = this.buf[this.pos++]!;
+      n += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (shift > 63) throw malformed('varint too long');
+    } while (b & 0x80);
+    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+  }
+
+  skip(len: number): void {
+    if (len < 0 || this.pos + len > this.buf.length) throw malformed('length past the end of the batch');
+    this.pos += len;
+  }
+}
+
+function malformed(why: string): SluiceError {
+  return new SluiceError('SLUICE_ERR_MALFORMED_BATCH', `malformed batch: ${why}`);
+}
+
+/** Walks the Avro array framing of a batch. Throws SLUICE_ERR_MALFORMED_BATCH on bad bytes. */
+export function frameBatch(bytes: Buffer): BatchFraming {
+  const r = new Reader(bytes);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let bodyBytes = 0;
+  for (;;) {
+    let count = r.long();
+    if (count === 0) break;
+    if (count < 0) {
+      count = -count;
+      r.long(); // block size in bytes, not needed
+    }
+    for (let i = 0; i < count; i++) {
+      starts.push(r.pos);
+      // headers: map<string>, itself a sequence of blocks
+      for (;;) {
+        let entries = r.long();
+        if (entries === 0) break;
+        if (entries < 0) {
+          entries = -entries;
+          r.long();
+        }
+        for (let j = 0; j < entries; j++) {
+          r.skip(r.long());
+          r.skip(r.long());
+        }
+      }
+      const bodyLen = r.long();
+      r.skip(bodyLen);
+      bodyBytes += bodyLen;
+      ends.push(r.pos);
+    }
+  }
+  if (r.pos !== bytes.length) throw malformed('trailing bytes after the array');
+  return { starts, ends, bodyBytes };
+}
+
+function writeLong(n: number): Buffer {
+  let z = n >= 0 ? n * 2 : -n * 2 - 1;
+  const out: number[] = [];
+  while (z >= 0x80) {
+    out.push((z % 0x80) | 0x80);
+    z = Math.floor(z / 0x80);
+  }
+  out.push(z);
+  return Buffer.from(out);
+}
+
+const EMPTY_BATCH = Buffer.from([0]);
+
+/** Re-frames events [from, to) of an encoded batch as a batch of their own, copying only their bytes. */
+export function sliceBatch(bytes: Buffer, framing: BatchFraming, from: number, to: number): Buffer {
+  if (to <= from) return EMPTY_BATCH;
+  const body = bytes.subarray(framing.starts[from]!, framing.ends[to - 1]!);
+  return Buffer.concat([writeLong(to - from), body, EMPTY_BATCH]);
+}
+
+/** Joins encoded batches into one, in order, without decoding them. */
+export function concatBatches(parts: readonly { bytes: Buffer; framing: BatchFraming }[]): Buffer {
+  const chunks: Buffer[] = [];
+  let count = 0;
+  for (const p of parts) {
+    const n = p.framing.starts.length;
+    if (n === 0) continue;
+    count += n;
+    chunks.push(p.bytes.subarray(p.framing.starts[0]!, p.framing.ends[n - 1]!));
+  }
+  if (count === 0) return EMPTY_BATCH;
+  return Buffer.concat([writeLong(count), ...chunks, EMPTY_BATCH]);
+}
+
+/** The encoding of an empty batch. */
+export function emptyBatch(): Buffer {
+  return EMPTY_BATCH;
+}

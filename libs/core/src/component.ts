@@ -1,0 +1,113 @@
+import type { Batch } from './batch.js';
+import type { BatchFraming } from './batch-codec.js';
+import type { Counters } from './counters.js';
+import type { SluiceEvent } from './event.js';
+import type { Logger } from './logger.js';
+
+/** What every component gets from the runtime: never a socket, never the supervisor. */
+export interface ComponentContext {
+  readonly agent: string;
+  readonly name: string;
+  readonly logger: Logger;
+  readonly counters: Counters;
+  /** The agent's data dir (positions, file channel data); created by the runtime. */
+  readonly dataDir: string;
+}
+
+/**
+ * Resolves when the events are committed to every required channel (after interceptors and the
+ * selector ran); rejects with a retriable ChannelFullError when one of them is full, or another
+ * SluiceError. Never resolves before the channels made the batch durable. Batches emitted by one
+ * source are committed in the order emit was called.
+ */
+export type Emit = (events: readonly SluiceEvent[]) => Promise<void>;
+
+export interface SourceContext extends ComponentContext {
+  readonly emit: Emit;
+  /** Aborted when the source must stop; a source stops reading and resolves its pending work. */
+  readonly signal: AbortSignal;
+}
+
+/** A source produces events. `start` resolves once it is accepting input (port bound, child spawned). */
+export interface Source {
+  start(): Promise<void>;
+  /** Stops producing; resolves once nothing more will be emitted. */
+  stop(): Promise<void>;
+}
+
+/** The tri-state outcome of a delivery: ok → ACK; retry → NACK (try later); reject → NACK + counted failure. */
+export type Delivery = { status: 'ok' } | { status: 'retry' | 'reject'; error: Error };
+
+export const DELIVERED: Delivery = Object.freeze({ status: 'ok' });
+
+/**
+ * A sink delivers batches downstream. The runtime takes from the channel, calls `deliver`, and
+ * ACKs only on `ok`; any other outcome NACKs the batch back to the head of the channel.
+ * `deliver` is never called concurrently on one sink instance, so batches reach it in channel order.
+ */
+export interface Sink {
+  /** Largest batch this sink wants per delivery (Flume's batchSize / batch-size). */
+  readonly batchSize: number;
+  start(): Promise<void>;
+  deliver(batch: Batch, signal: AbortSignal): Promise<Delivery>;
+  stop(): Promise<void>;
+}
+
+/** Interceptors may transform or drop events, nothing else; they run in the source worker, in order. */
+export interface Interceptor {
+  intercept(events: SluiceEvent[]): SluiceEvent[];
+}
+
+/** Decides which channels receive each event. */
+export interface ChannelSelector {
+  /** Channels that must commit for the emit to succeed, per event. */
+  required(event: SluiceEvent): readonly string[];
+  /** Channels tried best-effort, per event; their failures are logged and counted only. */
+  optional(event: SluiceEvent): readonly string[];
+}
+
+/** A sink with its name, as a sink processor sees it. */
+export interface NamedSink {
+  readonly name: string;
+  readonly sink: Sink;
+}
+
+/**
+ * Chooses which sink of a group delivers the next batch. `deliver` tries sinks by the processor's
+ * policy (failover, round robin...) and returns the first `ok`, or the last failure.
+ */
+export interface SinkProcessor {
+  readonly batchSize: number;
+  deliver(batch: Batch, signal: AbortSignal): Promise<Delivery>;
+}
+
+/** A batch held by a channel store, with its framing (event boundaries) already known. */
+export interface StoredBatch {
+  readonly bytes: Buffer;
+  readonly framing: BatchFraming;
+}
+
+/**
+ * The storage of a channel. Transactions, leases, owners and timeouts are the channel service's
+ * job; a store only keeps committed batches in order and leases them out. Every method is called
+ * from one event loop; promises resolve in call order for commit/ack.
+ */
+export interface ChannelStore {
+  readonly capacity: number;
+  /** Committed events not yet acknowledged (queued plus leased). */
+  readonly size: number;
+  /** Replays or prepares storage; resolves when the store can serve. */
+  open(): Promise<void>;
+  /**
+   * Makes the batch durable and visible at the tail. 'full' stores nothing. A txId already
+   * committed resolves 'duplicate' and stores nothing (a resent COMMIT).
+   */
+  commit(txId: string, batch: StoredBatch): Promise<'ok' | 'full' | 'duplicate'>;
+  /** Leases up to maxEvents from the head under txId; undefined when nothing is queued. */
+  take(txId: string, maxEvents: number): Promise<StoredBatch | undefined>;
+  /** Removes a lease's events for good (durably for a durable store). 'unknown' if no such lease. */
+  ack(txId: string): Promise<'ok' | 'unknown'>;
+  /** Returns a lease's events to the head of the queue, ahead of everything taken after them. */
+  nack(txId: string): Promise<'ok' | 'unknown'>;
+  close(): Promise<void>;
+}
