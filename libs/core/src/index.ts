@@ -5,3 +5,4 @@ export * from './counters.js';
 export * from './errors.js';
 export * from './event.js';
 export * from './logger.js';
+export * from './protocol.js';
