@@ -112,7 +112,21 @@ export type AnyFactory =
   | SelectorFactory
   | ProcessorFactory;
 
-/** Declares a factory with its key types inferred from the literal `keys` object. */
-export function defineFactory<const S extends KeySpecs, F extends AnyFactory>(factory: F & { keys: S }): F {
+interface FactoryByKind<S extends KeySpecs> {
+  source: SourceFactory<S>;
+  channel: ChannelFactory<S>;
+  sink: SinkFactory<S>;
+  interceptor: InterceptorFactory<S>;
+  selector: SelectorFactory<S>;
+  processor: ProcessorFactory<S>;
+}
+
+/**
+ * Declares a factory with its config type inferred from the literal `keys` object, so `create`
+ * and `check` see typed values (`config.capacity` is a number).
+ */
+export function defineFactory<const S extends KeySpecs, K extends SpecKind>(
+  factory: { readonly kind: K; readonly keys: S } & FactoryByKind<S>[K],
+): FactoryByKind<S>[K] {
   return factory;
 }
