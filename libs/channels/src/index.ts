@@ -1,1 +1,8 @@
-export {};
+export * from './channel-service.js';
+export * from './memory/memory-channel.js';
+export * from './memory/memory-store.js';
+
+import { memoryChannel } from './memory/memory-channel.js';
+
+/** Every channel type, for the agent's registry. */
+export const CHANNEL_FACTORIES = [memoryChannel] as const;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { concatBatches, decodeBatch, encodeBatch, frameBatch, sliceBatch } from './batch-codec.js';
+import { concatBatches, decodeBatch, encodeBatch, frameBatch, joinRanges, sliceBatch } from './batch-codec.js';
 import type { SluiceEvent } from './event.js';
 
 /** Decoded events are avsc record instances; compare their fields. */
@@ -45,6 +45,13 @@ test('slicing and concatenating batches keeps every event in order', () => {
         { bytes: tail, framing: frameBatch(tail) },
       ]);
       assert.deepEqual(plain(decodeBatch(joined)), plain(events));
+      const cutAgain = Math.floor(cut / 2);
+      const joinedRanges = joinRanges([
+        { bytes, framing, from: 0, to: cutAgain },
+        { bytes, framing, from: cut, to: events.length },
+      ]);
+      assert.deepEqual(joinedRanges.framing, frameBatch(joinedRanges.bytes), 'framing computed arithmetically');
+      assert.deepEqual(plain(decodeBatch(joinedRanges.bytes)), plain([...events.slice(0, cutAgain), ...events.slice(cut)]));
     }),
   );
 });

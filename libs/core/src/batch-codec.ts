@@ -50,6 +50,8 @@ export interface BatchFraming {
   /** Byte ranges [start, end) of each encoded event, in order. */
   readonly starts: number[];
   readonly ends: number[];
+  /** Body length of each event. */
+  readonly bodyLens: number[];
   /** Sum of body lengths (Flume's byteCapacity counts bodies only). */
   readonly bodyBytes: number;
 }
@@ -87,6 +89,7 @@ export function frameBatch(bytes: Buffer): BatchFraming {
   const r = new Reader(bytes);
   const starts: number[] = [];
   const ends: number[] = [];
+  const bodyLens: number[] = [];
   let bodyBytes = 0;
   for (;;) {
     let count = r.long();
@@ -113,11 +116,12 @@ export function frameBatch(bytes: Buffer): BatchFraming {
       const bodyLen = r.long();
       r.skip(bodyLen);
       bodyBytes += bodyLen;
+      bodyLens.push(bodyLen);
       ends.push(r.pos);
     }
   }
   if (r.pos !== bytes.length) throw malformed('trailing bytes after the array');
-  return { starts, ends, bodyBytes };
+  return { starts, ends, bodyLens, bodyBytes };
 }
 
 function writeLong(n: number): Buffer {
@@ -132,26 +136,63 @@ function writeLong(n: number): Buffer {
 }
 
 const EMPTY_BATCH = Buffer.from([0]);
+const EMPTY_FRAMING: BatchFraming = Object.freeze({ starts: [], ends: [], bodyLens: [], bodyBytes: 0 });
 
-/** Re-frames events [from, to) of an encoded batch as a batch of their own, copying only their bytes. */
-export function sliceBatch(bytes: Buffer, framing: BatchFraming, from: number, to: number): Buffer {
-  if (to <= from) return EMPTY_BATCH;
-  const body = bytes.subarray(framing.starts[from]!, framing.ends[to - 1]!);
-  return Buffer.concat([writeLong(to - from), body, EMPTY_BATCH]);
+/** Events [from, to) of an encoded batch. */
+export interface BatchRange {
+  readonly bytes: Buffer;
+  readonly framing: BatchFraming;
+  readonly from: number;
+  readonly to: number;
 }
 
-/** Joins encoded batches into one, in order, without decoding them. */
-export function concatBatches(parts: readonly { bytes: Buffer; framing: BatchFraming }[]): Buffer {
-  const chunks: Buffer[] = [];
+/**
+ * Joins ranges of encoded batches into one batch, in order, copying only the events' bytes and
+ * computing the new framing arithmetically (no second walk).
+ */
+export function joinRanges(ranges: readonly BatchRange[]): { bytes: Buffer; framing: BatchFraming } {
   let count = 0;
-  for (const p of parts) {
-    const n = p.framing.starts.length;
-    if (n === 0) continue;
-    count += n;
-    chunks.push(p.bytes.subarray(p.framing.starts[0]!, p.framing.ends[n - 1]!));
+  let size = 0;
+  for (const r of ranges) {
+    if (r.to <= r.from) continue;
+    count += r.to - r.from;
+    size += r.framing.ends[r.to - 1]! - r.framing.starts[r.from]!;
   }
-  if (count === 0) return EMPTY_BATCH;
-  return Buffer.concat([writeLong(count), ...chunks, EMPTY_BATCH]);
+  if (count === 0) return { bytes: EMPTY_BATCH, framing: EMPTY_FRAMING };
+  const header = writeLong(count);
+  const bytes = Buffer.allocUnsafe(header.length + size + 1);
+  header.copy(bytes, 0);
+  let offset = header.length;
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const bodyLens: number[] = [];
+  let bodyBytes = 0;
+  for (const r of ranges) {
+    if (r.to <= r.from) continue;
+    const base = r.framing.starts[r.from]!;
+    const end = r.framing.ends[r.to - 1]!;
+    r.bytes.copy(bytes, offset, base, end);
+    for (let i = r.from; i < r.to; i++) {
+      starts.push(offset + r.framing.starts[i]! - base);
+      ends.push(offset + r.framing.ends[i]! - base);
+      const len = r.framing.bodyLens[i]!;
+      bodyLens.push(len);
+      bodyBytes += len;
+    }
+    offset += end - base;
+  }
+  bytes[offset] = 0;
+  return { bytes, framing: { starts, ends, bodyLens, bodyBytes } };
+}
+
+/** Re-frames events [from, to) of an encoded batch as a batch of their own. */
+export function sliceBatch(bytes: Buffer, framing: BatchFraming, from: number, to: number): Buffer {
+  return joinRanges([{ bytes, framing, from, to }]).bytes;
+}
+
+/** Joins whole encoded batches into one, in order, without decoding them. */
+export function concatBatches(parts: readonly { bytes: Buffer; framing: BatchFraming }[]): Buffer {
+  return joinRanges(parts.map((p) => ({ ...p, from: 0, to: p.framing.starts.length }))).bytes;
 }
 
 /** The encoding of an empty batch. */

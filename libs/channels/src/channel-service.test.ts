@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import { Counters, CHANNEL_COUNTERS, type Reply } from '@sluice/core';
+import { ChannelService } from './channel-service.js';
+import { MemoryStore } from './memory/memory-store.js';
+import { bodies, numbered } from './testing/store-contract.js';
+
+function service(capacity = 10, leaseMs = 60_000) {
+  const counters = new Counters(CHANNEL_COUNTERS);
+  const svc = new ChannelService(new MemoryStore({ capacity, byteBudget: 0 }), {
+    name: 'c1',
+    transactionCapacity: 5,
+    leaseMs,
+    retryAfterMs: 10,
+    counters,
+    logger: pino({ level: 'silent' }),
+  });
+  return { svc, counters };
+}
+
+const put = (tx: string, from: number, n: number, epoch = 0) =>
+  ({ type: 'PUT', tx, commit: true, epoch, batch: numbered(from, n).bytes }) as const;
+
+function taken(reply: Reply): number[] {
+  assert.equal(reply.type, 'BATCH');
+  return reply.type === 'BATCH' ? bodies({ bytes: reply.batch }) : [];
+}
+
+test('after FULL, later PUTs of the same epoch are refused too, so order is kept', async () => {
+  const { svc } = service(6);
+  assert.equal((await svc.handle('src', put('a', 0, 5))).type, 'COMMITTED');
+  assert.equal((await svc.handle('src', put('b', 5, 3))).type, 'FULL');
+  // c would fit, but was sent before the sender learned of the FULL: refused to keep order.
+  assert.equal((await svc.handle('src', put('c', 8, 1))).type, 'FULL');
+  assert.equal((await svc.handle('other', put('x', 100, 1))).type, 'COMMITTED', 'other peers are not held back');
+  const t = await svc.handle('snk', { type: 'TAKE', tx: 't1', max: 5, waitMs: 0 });
+  assert.deepEqual(taken(t), [0, 1, 2, 3, 4]);
+  await svc.handle('snk', { type: 'ACK', tx: 't1' });
+  assert.equal((await svc.handle('src', put('b', 5, 3, 1))).type, 'COMMITTED', 'the new epoch is accepted');
+  assert.equal((await svc.handle('src', put('c', 8, 1, 1))).type, 'COMMITTED');
+  svc.close();
+});
+
+test('COMMIT and ACK are idempotent; an unknown tx is reported as such', async () => {
+  const { svc, counters } = service();
+  assert.equal((await svc.handle('src', { ...put('a', 0, 2), commit: false })).type, 'PUT_OK');
+  assert.equal((await svc.handle('src', { type: 'COMMIT', tx: 'a' })).type, 'COMMITTED');
+  assert.equal((await svc.handle('src', { type: 'COMMIT', tx: 'a' })).type, 'COMMITTED');
+  assert.equal((await svc.handle('src', put('a', 0, 2))).type, 'COMMITTED', 'a re-PUT of a committed tx');
+  assert.equal(counters.get('ChannelSize'), 2);
+  assert.equal((await svc.handle('src', { type: 'COMMIT', tx: 'nope' })).type, 'UNKNOWN_TX');
+  await svc.handle('snk', { type: 'TAKE', tx: 't', max: 5, waitMs: 0 });
+  assert.equal((await svc.handle('snk', { type: 'ACK', tx: 't' })).type, 'ACKED');
+  assert.equal((await svc.handle('snk', { type: 'ACK', tx: 't' })).type, 'ACKED');
+  assert.equal((await svc.handle('snk', { type: 'ACK', tx: 'never' })).type, 'LEASE_EXPIRED');
+  assert.equal(counters.get('ChannelSize'), 0);
+  assert.equal(counters.get('EventPutSuccessCount'), 2);
+  assert.equal(counters.get('EventTakeSuccessCount'), 2);
+  svc.close();
+});
+
+test('a waiting TAKE is answered as soon as events are committed', async () => {
+  const { svc } = service();
+  const pending = svc.handle('snk', { type: 'TAKE', tx: 't', max: 5, waitMs: 5000 });
+  await svc.handle('src', put('a', 0, 3));
+  assert.deepEqual(taken(await pending), [0, 1, 2]);
+  const empty = await svc.handle('snk', { type: 'TAKE', tx: 't2', max: 5, waitMs: 20 });
+  assert.deepEqual(taken(empty), []);
+  svc.close();
+});
+
+test('a dead taker\'s leases and an expired lease go back to the head in order', async () => {
+  const { svc } = service(10, 50);
+  await svc.handle('src', put('a', 0, 4));
+  await svc.handle('sink:k1:100', { type: 'TAKE', tx: 't1', max: 2, waitMs: 0 });
+  assert.equal(await svc.peerDied('sink:k1:'), 2);
+  assert.deepEqual(taken(await svc.handle('sink:k1:101', { type: 'TAKE', tx: 't2', max: 5, waitMs: 0 })), [0, 1, 2, 3]);
+  // t2 is never acked: after its lease expires the events are offered again.
+  const again = await svc.handle('sink:k1:101', { type: 'TAKE', tx: 't3', max: 5, waitMs: 3000 });
+  assert.deepEqual(taken(again), [0, 1, 2, 3]);
+  assert.equal((await svc.handle('sink:k1:101', { type: 'ACK', tx: 't2' })).type, 'LEASE_EXPIRED');
+  svc.close();
+});
+
+test('a batch over transactionCapacity or malformed bytes is an error, not stored', async () => {
+  const { svc } = service();
+  const big = await svc.handle('src', put('a', 0, 6));
+  assert.ok(big.type === 'ERROR' && big.code === 'SLUICE_ERR_BATCH_TOO_LARGE' && !big.retriable);
+  const bad = await svc.handle('src', { type: 'PUT', tx: 'b', commit: true, epoch: 0, batch: Buffer.from([9, 9]) });
+  assert.ok(bad.type === 'ERROR' && bad.code === 'SLUICE_ERR_MALFORMED_BATCH');
+  assert.equal(svc.size, 0);
+  svc.close();
+});

@@ -1,0 +1,269 @@
+import {
+  frameBatch,
+  emptyBatch,
+  SluiceError,
+  type ChannelStore,
+  type Counters,
+  type Logger,
+  type Reply,
+  type Request,
+  type StoredBatch,
+} from '@sluice/core';
+import { RecentSet } from './recent-set.js';
+
+export interface ChannelServiceOptions {
+  readonly name: string;
+  /** Most events one PUT or TAKE may carry (Flume's transactionCapacity). */
+  readonly transactionCapacity: number;
+  /** How long a lease lives without an ACK, NACK or RENEW before its events are re-queued. */
+  readonly leaseMs: number;
+  /** What a FULL reply tells the sender to wait before it retries. */
+  readonly retryAfterMs: number;
+  readonly counters: Counters;
+  readonly logger: Logger;
+}
+
+interface Lease {
+  readonly peer: string;
+  readonly count: number;
+  expires: number;
+}
+
+interface Waiter {
+  readonly peer: string;
+  readonly tx: string;
+  readonly max: number;
+  readonly timer: NodeJS.Timeout;
+  readonly resolve: (reply: Reply) => void;
+}
+
+/**
+ * The transactions of one channel over any store (DESIGN §3): staged PUTs, commits, leases with
+ * owners and expiry, idempotent COMMIT/ACK, FULL with ordered retries, waiting TAKEs.
+ *
+ * Ordering after FULL: a sender numbers its PUTs with an epoch and starts a new epoch after it
+ * sees FULL. Once a PUT of epoch e from a peer is answered FULL, every later PUT of epoch ≤ e from
+ * that peer is answered FULL too, so batches the sender had in flight never overtake the one
+ * refused: committed order is emit order.
+ */
+export class ChannelService {
+  private readonly staged = new Map<string, { peer: string; batch: StoredBatch }>();
+  private readonly leases = new Map<string, Lease>();
+  private readonly acked = new RecentSet(100_000);
+  private readonly committed = new RecentSet(100_000);
+  private readonly refusedEpoch = new Map<string, number>();
+  private waiters: Waiter[] = [];
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: ChannelStore,
+    private readonly options: ChannelServiceOptions,
+  ) {
+    this.sweeper = setInterval(() => void this.expireLeases(), Math.min(1000, options.leaseMs));
+    this.sweeper.unref();
+    this.updateGauges();
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  async handle(peer: string, req: Request): Promise<Reply> {
+    switch (req.type) {
+      case 'PUT':
+        return this.put(peer, req.tx, req.batch, req.commit, req.epoch);
+      case 'COMMIT': {
+        const staged = this.staged.get(req.tx);
+        if (!staged) return this.committed.has(req.tx) ? { type: 'COMMITTED', tx: req.tx } : { type: 'UNKNOWN_TX', tx: req.tx };
+        this.staged.delete(req.tx);
+        return this.commit(peer, req.tx, staged.batch, undefined);
+      }
+      case 'ROLLBACK':
+        this.staged.delete(req.tx);
+        return { type: 'ROLLED_BACK', tx: req.tx };
+      case 'TAKE':
+        return this.take(peer, req.tx, req.max, req.waitMs);
+      case 'ACK':
+        return this.ack(req.tx);
+      case 'NACK':
+        await this.release(req.tx);
+        return { type: 'NACKED', tx: req.tx };
+      case 'RENEW': {
+        const lease = this.leases.get(req.tx);
+        if (!lease) return { type: 'LEASE_EXPIRED', tx: req.tx };
+        lease.expires = Date.now() + this.options.leaseMs;
+        return { type: 'RENEWED', tx: req.tx };
+      }
+    }
+  }
+
+  private async put(peer: string, tx: string, bytes: Buffer, commit: boolean, epoch: number): Promise<Reply> {
+    let framing;
+    try {
+      framing = frameBatch(bytes);
+    } catch (err) {
+      return errorReply(tx, err);
+    }
+    const n = framing.starts.length;
+    if (n > this.options.transactionCapacity) {
+      return errorReply(
+        tx,
+        new SluiceError(
+          'SLUICE_ERR_BATCH_TOO_LARGE',
+          `a batch of ${n} events exceeds transactionCapacity ${this.options.transactionCapacity} of channel ${this.options.name}`,
+        ),
+      );
+    }
+    this.options.counters.inc('EventPutAttemptCount', n);
+    const batch = { bytes, framing };
+    if (!commit) {
+      this.staged.set(tx, { peer, batch });
+      return { type: 'PUT_OK', tx };
+    }
+    return this.commit(peer, tx, batch, epoch);
+  }
+
+  private async commit(peer: string, tx: string, batch: StoredBatch, epoch: number | undefined): Promise<Reply> {
+    const refused = this.refusedEpoch.get(peer);
+    if (epoch !== undefined && refused !== undefined && epoch <= refused) {
+      return { type: 'FULL', tx, retryAfterMs: this.options.retryAfterMs };
+    }
+    const outcome = await this.store.commit(tx, batch);
+    if (outcome === 'full') {
+      if (epoch !== undefined) this.refusedEpoch.set(peer, epoch);
+      return { type: 'FULL', tx, retryAfterMs: this.options.retryAfterMs };
+    }
+    this.committed.add(tx);
+    if (outcome === 'ok') {
+      this.options.counters.inc('EventPutSuccessCount', batch.framing.starts.length);
+      this.updateGauges();
+      await this.serveWaiters();
+    }
+    return { type: 'COMMITTED', tx };
+  }
+
+  private async take(peer: string, tx: string, max: number, waitMs: number): Promise<Reply> {
+    if (this.leases.has(tx)) {
+      return errorReply(tx, new SluiceError('SLUICE_ERR_PROTOCOL', `transaction ${tx} already holds a lease`));
+    }
+    const limit = Math.max(1, Math.min(max, this.options.transactionCapacity));
+    for (;;) {
+      const reply = await this.tryTake(peer, tx, limit);
+      if (reply || waitMs <= 0) return reply ?? this.emptyReply(tx);
+      // A commit may have landed while the store was asked: park only if nothing is queued now.
+      if (this.store.size <= this.leasedEvents()) break;
+    }
+    return new Promise<Reply>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.tx !== tx);
+        resolve(this.emptyReply(tx));
+      }, waitMs);
+      this.waiters.push({ peer, tx, max: limit, timer, resolve });
+    });
+  }
+
+  private async tryTake(peer: string, tx: string, max: number): Promise<Reply | undefined> {
+    const batch = await this.store.take(tx, max);
+    if (!batch) return undefined;
+    const count = batch.framing.starts.length;
+    this.leases.set(tx, { peer, count, expires: Date.now() + this.options.leaseMs });
+    // Flume counts one take attempt per event asked for that came, plus the one that found none.
+    this.options.counters.inc('EventTakeAttemptCount', count + (count < max ? 1 : 0));
+    this.options.counters.inc('EventTakeSuccessCount', count);
+    return { type: 'BATCH', tx, count, batch: batch.bytes };
+  }
+
+  private emptyReply(tx: string): Reply {
+    this.options.counters.inc('EventTakeAttemptCount');
+    return { type: 'BATCH', tx, count: 0, batch: emptyBatch() };
+  }
+
+  private async serveWaiters(): Promise<void> {
+    while (this.waiters.length > 0 && this.store.size > this.leasedEvents()) {
+      const w = this.waiters.shift()!;
+      const reply = await this.tryTake(w.peer, w.tx, w.max);
+      if (!reply) {
+        this.waiters.unshift(w);
+        return;
+      }
+      clearTimeout(w.timer);
+      w.resolve(reply);
+    }
+  }
+
+  private leasedEvents(): number {
+    let n = 0;
+    for (const l of this.leases.values()) n += l.count;
+    return n;
+  }
+
+  private async ack(tx: string): Promise<Reply> {
+    if (!this.leases.has(tx)) {
+      if (this.acked.has(tx)) return { type: 'ACKED', tx };
+      this.options.counters.inc('LeaseExpiredAckCount');
+      return { type: 'LEASE_EXPIRED', tx };
+    }
+    const outcome = await this.store.ack(tx);
+    this.leases.delete(tx);
+    this.acked.add(tx);
+    if (outcome === 'unknown') this.options.logger.warn({ tx }, 'The store had no lease for an acknowledged transaction.');
+    this.updateGauges();
+    return { type: 'ACKED', tx };
+  }
+
+  /** Returns a lease's events to the head of the queue (NACK, expiry, a dead taker). */
+  private async release(tx: string): Promise<void> {
+    if (!this.leases.delete(tx)) return;
+    await this.store.nack(tx);
+    await this.serveWaiters();
+  }
+
+  /** The supervisor says a worker died: re-queue its leases now, forget its staged puts. */
+  async peerDied(peerPrefix: string): Promise<number> {
+    let events = 0;
+    for (const [tx, lease] of [...this.leases]) {
+      if (!lease.peer.startsWith(peerPrefix)) continue;
+      events += lease.count;
+      await this.release(tx);
+    }
+    for (const [tx, s] of [...this.staged]) if (s.peer.startsWith(peerPrefix)) this.staged.delete(tx);
+    for (const w of this.waiters.filter((w) => w.peer.startsWith(peerPrefix))) clearTimeout(w.timer);
+    this.waiters = this.waiters.filter((w) => !w.peer.startsWith(peerPrefix));
+    for (const peer of [...this.refusedEpoch.keys()]) if (peer.startsWith(peerPrefix)) this.refusedEpoch.delete(peer);
+    if (events > 0) this.options.logger.warn({ peer: peerPrefix, events }, 'Re-queued the leases of a worker that died.');
+    return events;
+  }
+
+  private async expireLeases(): Promise<void> {
+    const now = Date.now();
+    for (const [tx, lease] of [...this.leases]) {
+      if (lease.expires > now) continue;
+      this.options.logger.warn({ tx, peer: lease.peer, events: lease.count }, 'A lease expired; its events are back at the head of the queue.');
+      this.options.counters.inc('LeaseExpiredCount');
+      await this.release(tx);
+    }
+  }
+
+  private updateGauges(): void {
+    const size = this.store.size;
+    const capacity = this.store.capacity;
+    this.options.counters.set('ChannelSize', size);
+    this.options.counters.set('ChannelCapacity', capacity);
+    this.options.counters.set('ChannelFillPercentage', capacity === 0 ? Number.MAX_VALUE : (size / capacity) * 100);
+  }
+
+  /** Stops timers and answers waiting TAKEs with empty batches; the store is closed by its owner. */
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(this.emptyReply(w.tx));
+    }
+    this.waiters = [];
+  }
+}
+
+function errorReply(tx: string, err: unknown): Reply {
+  const e = err instanceof SluiceError ? err : new SluiceError('SLUICE_ERR_PROTOCOL', String(err), { cause: err });
+  return { type: 'ERROR', tx, code: e.code, retriable: e.retriable, message: e.message };
+}
