@@ -1,1 +1,19 @@
 export * from './spec.js';
+export { parseProperties, type ParsedProperties, type PropertiesIssue, type PropertyEntry } from './properties.js';
+export { checkValue, describeFormat, parseValue, type FormatSpec, type ParseResult } from './formats.js';
+export { createRegistry, type FactoryByKind, type Registry } from './registry.js';
+export { suggest } from './suggest.js';
+export type { Diagnostic } from './diagnostic.js';
+export {
+  buildTopology,
+  type BuildTopologyOptions,
+  type ChannelDef,
+  type ResolvedComponent,
+  type SinkDef,
+  type SinkGroupDef,
+  type SourceDef,
+  type Topology,
+  type TopologyResult,
+} from './topology.js';
+export { loadAgentConfig, topologyOrThrow, type LoadAgentConfigOptions } from './load.js';
+export { formatDiagnostics, formatTopology, type FormatTopologyOptions } from './format-topology.js';
