@@ -1,1 +1,24 @@
-export {};
+/**
+ * @sluice/avro-rpc: Flume-compatible Avro RPC (AvroSourceProtocol) client and server, with
+ * Netty framing, the Avro IPC handshake, `compression-type = deflate` and TLS layered as in
+ * Flume 1.11. Batches travel as the encoded `array<AvroFlumeEvent>` bytes, never re-encoded.
+ */
+export { createAvroServer } from './avro-server.js';
+export type {
+  AppendBatchHandler,
+  AppendContext,
+  AvroServer,
+  AvroServerCounters,
+  AvroServerOptions,
+  PeerInfo,
+  ServerTlsOptions,
+} from './avro-server.js';
+export { createAvroClient } from './avro-client.js';
+export type { AvroClient, AvroClientOptions, AvroClientStats, CallOptions, ClientTlsOptions } from './avro-client.js';
+export { createIpFilter, parseIpFilterRules } from './ip-filter.js';
+export type { IpFilter, IpFilterOptions, IpFilterRule } from './ip-filter.js';
+export { AVRO_SOURCE_PROTOCOL_HASH, AVRO_SOURCE_PROTOCOL_TEXT, STATUS_SYMBOLS } from './protocol.js';
+export type { MessageName, Status } from './protocol.js';
+export type { Compression } from './transport.js';
+export { DEFAULT_COMPRESSION_LEVEL } from './zlib-duplex.js';
+export { DEFAULT_FRAME_LIMITS } from './netty-framing.js';
