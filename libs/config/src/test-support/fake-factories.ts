@@ -13,7 +13,7 @@ import type {
   SourceFactory,
 } from '../spec.js';
 
-function notInConfigTests(): never {
+export function notInConfigTests(): never {
   throw new Error('fake factory: components are not created in the config tests');
 }
 
