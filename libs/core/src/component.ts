@@ -14,13 +14,25 @@ export interface ComponentContext {
   readonly dataDir: string;
 }
 
+/** How an emit treats a full channel. */
+export interface EmitOptions {
+  /**
+   * How long to keep retrying while a required channel answers FULL before rejecting with a
+   * ChannelFullError. Default: no limit — the promise stays pending, which is the back-pressure
+   * (a source stops reading while its emits are pending). Sources whose client can retry or fail
+   * over elsewhere (avro, http) pass a short bound and answer FAILED / 503.
+   */
+  readonly fullWaitMs?: number;
+}
+
 /**
  * Resolves when the events are committed to every required channel (after interceptors and the
- * selector ran); rejects with a retriable ChannelFullError when one of them is full, or another
- * SluiceError. Never resolves before the channels made the batch durable. Batches emitted by one
- * source are committed in the order emit was called.
+ * selector ran). Never resolves before the channels made the batch durable. Batches emitted by
+ * one source are committed in the order emit was called, FULL retries included. Rejects with a
+ * retriable ChannelFullError only past `fullWaitMs`, or with another SluiceError (a batch over
+ * transactionCapacity, a channel that failed).
  */
-export type Emit = (events: readonly SluiceEvent[]) => Promise<void>;
+export type Emit = (events: readonly SluiceEvent[], options?: EmitOptions) => Promise<void>;
 
 export interface SourceContext extends ComponentContext {
   readonly emit: Emit;
