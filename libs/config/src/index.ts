@@ -6,6 +6,7 @@ export { suggest } from './suggest.js';
 export type { Diagnostic } from './diagnostic.js';
 export {
   buildTopology,
+  factoryConfig,
   type BuildTopologyOptions,
   type ChannelDef,
   type ResolvedComponent,

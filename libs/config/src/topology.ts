@@ -8,7 +8,7 @@ import { checkBatchSizes, checkBindClashes, type KeyLines, type Resolved } from 
 import type { Diagnostic, Report } from './diagnostic.js';
 import type { PropertyEntry } from './properties.js';
 import { type FactoryByKind, KIND_LABEL, type Registry } from './registry.js';
-import type { SpecKind } from './spec.js';
+import type { Config, KeySpecs, SpecKind } from './spec.js';
 import { type RawProperty, reportUnknownKey, validateComponent } from './validate-component.js';
 
 /** A component with its resolved type and validated configuration. */
@@ -20,6 +20,15 @@ export interface ResolvedComponent {
   readonly config: Readonly<Record<string, unknown>>;
   /** Line of its type key (of its owner's type key when the type was defaulted). */
   readonly line: number;
+}
+
+/**
+ * A resolved component's config typed as its factory's `create` and `check` take it. The cast is
+ * sound because the config was validated and defaulted against that very factory's spec (the
+ * generic `Config<KeySpecs>` types every value as a string, so plain assignment does not compile).
+ */
+export function factoryConfig(c: ResolvedComponent): Config<KeySpecs> {
+  return c.config as Config<KeySpecs>;
 }
 
 export interface SourceDef extends ResolvedComponent {
