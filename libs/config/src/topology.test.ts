@@ -288,6 +288,14 @@ describe('loadAgentConfig: bindings', () => {
     expectOne(r.diagnostics, 'warning', /channel c3 is defined but not listed/, 9);
   });
 
+  it('warns about a listed channel that nothing uses', () => {
+    const text = `${MINIMAL.replace('a1.channels = c1', 'a1.channels = c1 c2')}a1.channels.c2.type = memory\n`;
+    const r = load(text);
+    assert.equal(r.diagnostics.length, 1);
+    expectOne(r.diagnostics, 'warning', /a1\.channels\.c2: channel c2 is not used by any source or sink/, 9);
+    assert.ok(r.topology);
+  });
+
   it('a sink with no channel, or with two', () => {
     expectOne(load(MINIMAL.replace('a1.sinks.k1.channel = c1\n', '')).diagnostics, 'error', /a1\.sinks\.k1\.channel: missing/, 7);
     expectOne(load(MINIMAL.replace('k1.channel = c1', 'k1.channel = c1 c1')).diagnostics, 'error', /exactly one channel/, 8);

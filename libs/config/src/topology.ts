@@ -361,6 +361,24 @@ function warnUnlisted(ctx: Context): void {
   }
 }
 
+/** A listed channel that no listed source feeds and no listed sink drains does nothing (Flume removes it). */
+function warnUnusedChannels(ctx: Context): void {
+  const used = new Set<string>();
+  for (const section of ['sources', 'sinks'] as const) {
+    const key = section === 'sources' ? 'channels' : 'channel';
+    for (const name of ctx.props.lists[section]?.names ?? []) {
+      const value = ctx.props.components[section].get(name)?.props.find((p) => p.key === key)?.value ?? '';
+      for (const ch of names(value)) used.add(ch);
+    }
+  }
+  for (const name of ctx.props.lists.channels?.names ?? []) {
+    const cp = ctx.props.components.channels.get(name);
+    if (cp === undefined || used.has(name)) continue;
+    const line = cp.props.find((p) => p.key === 'type')?.line ?? cp.line;
+    ctx.report('warning', line, `${ctx.agent}.channels.${name}: channel ${name} is not used by any source or sink`);
+  }
+}
+
 function implicitGroup(ctx: Context, sink: SinkDef): SinkGroupDef | undefined {
   const factory = ctx.registry.find('processor', 'default');
   if (factory === undefined) {
@@ -396,6 +414,7 @@ export function buildTopology(options: BuildTopologyOptions): TopologyResult {
   const sinks = resolveSinks(ctx);
   const { groups, grouped } = resolveGroups(ctx);
   warnUnlisted(ctx);
+  warnUnusedChannels(ctx);
   checkBatchSizes(sources, sinks, channels, report);
   checkBindClashes(sources, report);
 
