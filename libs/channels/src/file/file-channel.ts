@@ -1,0 +1,118 @@
+import * as path from 'node:path';
+import { defineFactory } from '@sluice/config';
+import { FileChannelStore } from './file-store.js';
+
+/** Flume's code default (2^31 − 1 − 500 MiB); its User Guide says 2146435071, accepted as the maximum. */
+const DEFAULT_MAX_FILE_SIZE = 1_623_195_647;
+const MAX_FILE_SIZE = 2_146_435_071;
+const FLOOR_MINIMUM_REQUIRED_SPACE = 1024 * 1024;
+
+const keys = {
+  checkpointDir: {
+    format: 'string',
+    default: '',
+    doc: 'Directory of the checkpoint. Default: <agent data dir>/<channel>/checkpoint (created). A directory given here must exist.',
+  },
+  dataDirs: {
+    format: 'list-comma',
+    default: [],
+    doc: 'Comma-separated data directories for the log; commits are spread over them round robin. Default: <agent data dir>/<channel>/data (created). Directories given here must exist.',
+  },
+  useDualCheckpoints: { format: 'bool', default: false, doc: 'Also write every checkpoint to backupCheckpointDir (used when the main one is damaged).' },
+  backupCheckpointDir: { format: 'string', default: '', doc: 'Directory of the backup checkpoint; required with useDualCheckpoints, must differ from checkpointDir.' },
+  compressBackupCheckpoint: { format: 'bool', default: false, doc: 'Accepted for compatibility; Sluice checkpoints are compact and written uncompressed (a warning says so).' },
+  capacity: { format: 'int', default: 1_000_000, min: 1, doc: 'Most events the channel holds (committed, not yet acknowledged by a sink).' },
+  transactionCapacity: { format: 'int', default: 10_000, min: 1, doc: 'Most events in one put or take batch; at most capacity.' },
+  checkpointInterval: { format: 'int', default: 30_000, min: 100, doc: 'Milliseconds between checkpoints; a start replays only the log written since the last one.' },
+  maxFileSize: { format: 'int', default: DEFAULT_MAX_FILE_SIZE, min: 65_536, max: MAX_FILE_SIZE, doc: 'Bytes after which a new log segment is started; segments are deleted once every event in them is acknowledged.' },
+  minimumRequiredSpace: {
+    format: 'int',
+    default: 524_288_000,
+    min: FLOOR_MINIMUM_REQUIRED_SPACE,
+    doc: 'Bytes that must stay free on each data dir disk: below it commits answer full (takes, acks and checkpoints may still use it). At least 1 MiB.',
+  },
+  'keep-alive': { format: 'int', default: 3, min: 0, doc: 'Seconds a put may wait for space before the channel answers full.' },
+  checkpointOnClose: { format: 'bool', default: true, doc: 'Write a checkpoint when the channel stops, so the next start replays nothing.' },
+  fsyncPerTransaction: {
+    format: 'bool',
+    default: true,
+    doc: 'fdatasync every commit and ack before answering (group commit shares one among concurrent ones). false: fdatasync every fsyncInterval seconds; a power loss (not a crash) can then lose that much acknowledged data.',
+  },
+  fsyncInterval: { format: 'int', default: 5, min: 1, doc: "Seconds between fdatasyncs when fsyncPerTransaction is false (Flume's unit and default)." },
+  repair: {
+    format: 'bool',
+    default: false,
+    doc: 'Sluice: open a log damaged in the middle by skipping the damaged records (each logged with what was lost) instead of refusing to start.',
+  },
+  'use-fast-replay': { format: 'bool', default: false, doc: 'Accepted for compatibility; has no effect (replay is always the fast one).' },
+  'use-log-replay-v1': { format: 'bool', default: false, doc: 'Accepted for compatibility; has no effect.' },
+} as const;
+
+/** The `file` channel: a durable write-ahead log with checkpoints (Flume's FileChannel keys). */
+export const fileChannel = defineFactory({
+  kind: 'channel',
+  type: 'file',
+  aliases: ['org.apache.flume.channel.file.FileChannel'],
+  doc: 'Durable channel: every commit and ack is on disk (fdatasync, group commit) before it is answered; survives kill -9 and power loss.',
+  keys,
+  dynamicKeys: {
+    'encryption.': { format: 'string', default: '', doc: 'Flume file-channel encryption: not supported, refused.' },
+  },
+  check(config) {
+    const errors: string[] = [];
+    if (config.transactionCapacity > config.capacity) {
+      errors.push(`transactionCapacity (${config.transactionCapacity}) must not exceed capacity (${config.capacity})`);
+    }
+    if (config.useDualCheckpoints) {
+      if (config.backupCheckpointDir === '') errors.push('useDualCheckpoints is true but backupCheckpointDir is not set');
+      else if (config.checkpointDir !== '' && path.resolve(config.backupCheckpointDir) === path.resolve(config.checkpointDir)) {
+        errors.push('backupCheckpointDir must differ from checkpointDir');
+      }
+    } else if (config.backupCheckpointDir !== '') {
+      errors.push('backupCheckpointDir is set but useDualCheckpoints is false: set useDualCheckpoints = true or remove it');
+    }
+    const dirs = config.dataDirs.map((d) => path.resolve(d));
+    if (new Set(dirs).size !== dirs.length) errors.push('dataDirs lists the same directory twice');
+    if (config.dataDirs.some((d) => d === '')) errors.push('dataDirs has an empty entry');
+    const encryption = Object.keys(config).filter((k) => k.startsWith('encryption.'));
+    if (encryption.length > 0) {
+      errors.push(
+        `file channel encryption is not supported (${encryption.join(', ')}): Sluice refuses rather than write the events in clear; remove these keys and encrypt the file system instead`,
+      );
+    }
+    return errors;
+  },
+  create(config, ctx) {
+    const base = path.join(ctx.dataDir, ctx.name);
+    const checkpointDir = config.checkpointDir || path.join(base, 'checkpoint');
+    const dataDirs = config.dataDirs.length > 0 ? config.dataDirs : [path.join(base, 'data')];
+    const createMissing = [
+      ...(config.checkpointDir ? [] : [checkpointDir]),
+      ...(config.dataDirs.length > 0 ? [] : dataDirs),
+    ];
+    if (config.compressBackupCheckpoint) {
+      ctx.logger.warn('compressBackupCheckpoint is ignored: the backup checkpoint is written uncompressed.');
+    }
+    for (const k of ['use-fast-replay', 'use-log-replay-v1'] as const) {
+      if (config[k]) ctx.logger.warn({ key: k }, 'This Flume replay option has no effect in Sluice.');
+    }
+    return new FileChannelStore(
+      {
+        name: ctx.name,
+        checkpointDir,
+        backupCheckpointDir: config.useDualCheckpoints ? config.backupCheckpointDir : undefined,
+        dataDirs,
+        capacity: config.capacity,
+        checkpointIntervalMs: config.checkpointInterval,
+        maxFileSize: config.maxFileSize,
+        minimumRequiredSpace: config.minimumRequiredSpace,
+        checkpointOnClose: config.checkpointOnClose,
+        fsyncPerTransaction: config.fsyncPerTransaction,
+        fsyncIntervalMs: config.fsyncInterval * 1000,
+        repair: config.repair,
+        createMissing,
+      },
+      ctx,
+    );
+  },
+});

@@ -1,0 +1,774 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  joinRanges,
+  SluiceError,
+  type ChannelStore,
+  type Counters,
+  type Logger,
+  type StoredBatch,
+} from '@sluice/core';
+import { CHECKPOINT_FILE, encodeCheckpoint, writeCheckpoint, type CheckpointData } from './checkpoint.js';
+import { DirLock } from './dir-lock.js';
+import { DiskSpace } from './disk-space.js';
+import { fileError, isNoSpace } from './errors.js';
+import { LazyBatch } from './lazy-batch.js';
+import { DirWriter } from './log-writer.js';
+import { Entry, QueueState, type Lease } from './queue-state.js';
+import {
+  encodeAck,
+  encodePut,
+  MAX_PAYLOAD,
+  putMetaSize,
+  readRecordHead,
+  RECORD_HEADER_SIZE,
+  recordCrcOk,
+} from './record-format.js';
+import { replay } from './replay.js';
+import { createSegment, fsyncDir, type Segment } from './segment.js';
+
+/** Counter names the file channel keeps besides the channel service's (Flume's names first). */
+export const FILE_CHANNEL_COUNTERS = [
+  'Open',
+  'Unhealthy',
+  'EventPutErrorCount',
+  'EventTakeErrorCount',
+  'CheckpointWriteErrorCount',
+  'CheckpointBackupWriteErrorCount',
+  'ReplayDurationMs',
+  'EventsReplayed',
+  'FsyncCount',
+] as const;
+
+export interface FileStoreOptions {
+  /** The channel's name, for messages. */
+  readonly name: string;
+  readonly checkpointDir: string;
+  /** Set to keep a second copy of every checkpoint (Flume's useDualCheckpoints). */
+  readonly backupCheckpointDir?: string;
+  /** Data directories; commits are spread over them round robin. */
+  readonly dataDirs: readonly string[];
+  /** Most events held (committed, not acknowledged). */
+  readonly capacity: number;
+  readonly checkpointIntervalMs: number;
+  /** A segment is closed and a new one started once it would grow past this many bytes. */
+  readonly maxFileSize: number;
+  /** Commits answer 'full' when less than this many bytes would stay free on a data dir's disk. */
+  readonly minimumRequiredSpace: number;
+  readonly checkpointOnClose: boolean;
+  /** fdatasync before a commit or ack completes (true), or every fsyncIntervalMs (false). */
+  readonly fsyncPerTransaction: boolean;
+  readonly fsyncIntervalMs: number;
+  /** Skip damaged records in the middle of the log (logging what is lost) instead of refusing to open. */
+  readonly repair: boolean;
+  /**
+   * Directories created when missing (the defaults under the agent's data dir); any other missing
+   * directory is an error, so that a typo never sends the data somewhere unexpected.
+   */
+  readonly createMissing?: readonly string[];
+  /** Memory for batch bytes kept after commit so that takes need not read them back (default 64 MiB). */
+  readonly readCacheBytes?: number;
+  /** Committed transaction ids remembered to answer 'duplicate' (default 10,000). */
+  readonly dedupWindow?: number;
+  /** An injected delay before every fdatasync, to emulate a slow disk in benchmarks (default 0). */
+  readonly syncDelayMs?: number;
+}
+
+export interface FileStoreContext {
+  readonly logger: Logger;
+  readonly counters: Counters;
+}
+
+/** A commit or ack waiting for its turn: outcomes are handed out in call order. */
+class Op<T> {
+  settled = false;
+  error: Error | undefined;
+  resolve!: (v: T) => void;
+  reject!: (e: Error) => void;
+  readonly promise: Promise<T>;
+
+  constructor(
+    /** Applies the operation to the in-memory state and gives its result; may throw. */
+    readonly finish: () => T,
+    /** Undoes bookkeeping done at call time when the operation failed. */
+    readonly failed: () => void = () => undefined,
+  ) {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  settle(error?: Error): void {
+    this.settled = true;
+    this.error = error;
+  }
+}
+
+interface DataDir {
+  readonly dir: string;
+  readonly writer: DirWriter;
+  readonly space: DiskSpace;
+  /** The end of the last record applied to the in-memory state (a checkpoint resumes there). */
+  applied: { segId: number; offset: number };
+}
+
+const DEFAULT_CACHE = 64 * 1024 * 1024;
+const DEFAULT_DEDUP = 10_000;
+
+function stopped(name: string, why: string): SluiceError {
+  return new SluiceError('SLUICE_ERR_STOPPED', `file channel ${name} ${why}`);
+}
+
+/**
+ * The durable store of a `file` channel: an append-only log of PUT and ACK records over one or
+ * more data directories, with group commit, periodic checkpoints of the queue, and recovery of
+ * exactly the committed, unacknowledged events after a crash. See docs/file-channel.md.
+ *
+ * Concurrency: every method runs on one event loop. commit() and ack() resolve in call order,
+ * each once its record is durable (fdatasync; with fsyncPerTransaction=false, once written).
+ * take() and nack() act at once on the in-memory queue; leases are not durable.
+ */
+export class FileChannelStore implements ChannelStore {
+  readonly capacity: number;
+  private state = new QueueState();
+  private readonly logger: Logger;
+  private readonly counters: Counters;
+  private locks: DirLock[] = [];
+  private segments = new Map<number, Segment>();
+  private dirs: DataDir[] = [];
+  private rr = 0;
+  private nextPutSeq = 0;
+  private nextSegId = 1;
+  /** Recent committed txIds (a Map keeps insertion order: the oldest is dropped first). */
+  private txIds = new Map<string, true>();
+  private pendingTx = new Map<string, Op<'ok' | 'full' | 'duplicate'>>();
+  private pendingAcks = new Map<string, Op<'ok' | 'unknown'>>();
+  private pendingEvents = 0;
+  private ops: Op<unknown>[] = [];
+  private opsHead = 0;
+  private draining = false;
+  private cacheBytes = 0;
+  private readonly cacheLimit: number;
+  private readonly dedupWindow: number;
+  private loading = new Map<Entry, Promise<StoredBatch>>();
+  private phase: 'new' | 'opening' | 'open' | 'closing' | 'closed' = 'new';
+  private fatal: Error | undefined;
+  private changes = 0;
+  private checkpointing: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private diskFullLogged = false;
+  private lowSpaceLogged = false;
+
+  constructor(
+    private readonly opts: FileStoreOptions,
+    ctx: FileStoreContext,
+  ) {
+    this.capacity = opts.capacity;
+    this.logger = ctx.logger;
+    this.counters = ctx.counters;
+    this.cacheLimit = opts.readCacheBytes ?? DEFAULT_CACHE;
+    this.dedupWindow = opts.dedupWindow ?? DEFAULT_DEDUP;
+    for (const c of FILE_CHANNEL_COUNTERS) this.counters.set(c, 0);
+  }
+
+  /** Committed events not yet acknowledged (queued plus leased). */
+  get size(): number {
+    return this.state.size;
+  }
+
+  /** Checks and locks the directories, replays the log, writes a fresh checkpoint. */
+  async open(): Promise<void> {
+    if (this.phase !== 'new') throw stopped(this.opts.name, 'was already opened');
+    this.phase = 'opening';
+    const started = performance.now();
+    try {
+      this.prepareDirs();
+      const checkpointDirs = [this.opts.checkpointDir, ...(this.opts.backupCheckpointDir ? [this.opts.backupCheckpointDir] : [])];
+      const r = replay({
+        dataDirs: this.opts.dataDirs,
+        checkpointDirs,
+        repair: this.opts.repair,
+        dedupWindow: this.dedupWindow,
+        logger: this.logger,
+      });
+      this.segments = r.segments;
+      this.state = r.state;
+      this.nextPutSeq = r.nextPutSeq;
+      this.nextSegId = r.nextSegId;
+      for (const t of r.txIds) this.txIds.set(t, true);
+      for (const dir of this.opts.dataDirs) {
+        const active = r.lastSegment.get(dir) ?? this.newSegment(dir);
+        const writer = new DirWriter(dir, active, {
+          fsyncPerTransaction: this.opts.fsyncPerTransaction,
+          maxFileSize: this.opts.maxFileSize,
+          syncDelayMs: this.opts.syncDelayMs ?? 0,
+          newSegment: (d) => this.newSegment(d),
+          onSync: () => this.counters.inc('FsyncCount'),
+          onFatal: (err) => this.die(err),
+          onWriteError: (err, records) => this.writeError(dir, err, records),
+        });
+        this.dirs.push({ dir, writer, space: new DiskSpace(dir, this.opts.minimumRequiredSpace), applied: { segId: active.id, offset: active.written } });
+      }
+      const ms = Math.round(performance.now() - started);
+      this.counters.set('ReplayDurationMs', ms);
+      this.counters.set('EventsReplayed', this.state.size);
+      this.counters.set('Open', 1);
+      this.phase = 'open';
+      this.logger.info(
+        { events: this.state.size, batches: this.state.entries.size, from: r.source, records: r.recordsReplayed, replayMs: ms, segments: this.segments.size },
+        'File channel open.',
+      );
+      if (this.state.size > this.capacity) {
+        this.logger.warn({ events: this.state.size, capacity: this.capacity }, 'The channel holds more events than its capacity; commits answer full until it drains.');
+      }
+    } catch (err) {
+      this.counters.set('Unhealthy', 1);
+      this.releaseAll();
+      this.phase = 'closed';
+      throw err;
+    }
+    this.changes = 1;
+    await this.checkpoint();
+    const cpTimer = setInterval(() => {
+      if (this.changes > 0) void this.checkpoint();
+    }, this.opts.checkpointIntervalMs);
+    cpTimer.unref();
+    this.timers.push(cpTimer);
+    if (!this.opts.fsyncPerTransaction) {
+      const syncTimer = setInterval(() => {
+        for (const d of this.dirs) d.writer.syncWritten().catch(() => undefined); // a failure is fatal and reported by the writer
+      }, this.opts.fsyncIntervalMs);
+      syncTimer.unref();
+      this.timers.push(syncTimer);
+    }
+  }
+
+  private prepareDirs(): void {
+    const all = [this.opts.checkpointDir, ...(this.opts.backupCheckpointDir ? [this.opts.backupCheckpointDir] : []), ...this.opts.dataDirs];
+    if (this.opts.dataDirs.length === 0) throw fileError('setup', `file channel ${this.opts.name} has no data directory`);
+    const unique = [...new Set(all.map((d) => path.resolve(d)))];
+    const creatable = new Set((this.opts.createMissing ?? []).map((d) => path.resolve(d)));
+    for (const dir of unique) {
+      let stat: fs.Stats | undefined;
+      try {
+        stat = fs.statSync(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError('setup', `cannot use directory ${dir}: ${(err as Error).message}`, err);
+      }
+      if (stat === undefined) {
+        if (!creatable.has(dir)) throw fileError('setup', `directory ${dir} does not exist; create it or fix the path`);
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      } else if (!stat.isDirectory()) {
+        throw fileError('setup', `${dir} is not a directory`);
+      }
+    }
+    for (const dir of unique) this.locks.push(DirLock.acquire(dir, this.logger));
+    // A checkpoint.tmp left by a crash is garbage.
+    for (const dir of [this.opts.checkpointDir, this.opts.backupCheckpointDir]) {
+      if (dir) fs.rmSync(path.join(dir, `${CHECKPOINT_FILE}.tmp`), { force: true });
+    }
+  }
+
+  private newSegment(dir: string): Segment {
+    const seg = createSegment(dir, this.nextSegId, this.nextPutSeq);
+    this.nextSegId++;
+    this.segments.set(seg.id, seg);
+    return seg;
+  }
+
+  private usable(): void {
+    if (this.fatal) throw this.fatal;
+    if (this.phase !== 'open') throw stopped(this.opts.name, this.phase === 'new' || this.phase === 'opening' ? 'is not open' : 'is closed');
+  }
+
+  // ---- ordered completion of commits and acks -------------------------------------------------
+
+  private enqueue<T>(op: Op<T>): Promise<T> {
+    this.ops.push(op as Op<unknown>);
+    return op.promise;
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.opsHead < this.ops.length && this.ops[this.opsHead]!.settled) {
+        const op = this.ops[this.opsHead]!;
+        this.ops[this.opsHead++] = undefined as unknown as Op<unknown>;
+        if (op.error) {
+          op.failed();
+          op.reject(op.error);
+          continue;
+        }
+        try {
+          op.resolve(op.finish());
+        } catch (err) {
+          op.reject(err as Error);
+        }
+      }
+      if (this.opsHead === this.ops.length) {
+        this.ops = [];
+        this.opsHead = 0;
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private immediate<T>(value: () => T): Promise<T> {
+    const op = new Op(value);
+    op.settle();
+    const p = this.enqueue(op);
+    this.drain();
+    return p;
+  }
+
+  // ---- commit -------------------------------------------------------------------------------
+
+  /**
+   * Appends the batch as one PUT record and resolves 'ok' once it is durable and visible at the
+   * tail. 'full' (nothing written) when capacity would be exceeded or every data dir's disk would
+   * drop below minimumRequiredSpace; 'duplicate' for a txId among the last committed ones. Rejects
+   * with a retriable SluiceError at ENOSPC (nothing acknowledged, nothing left behind).
+   */
+  commit(txId: string, batch: StoredBatch): Promise<'ok' | 'full' | 'duplicate'> {
+    try {
+      this.usable();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.txIds.has(txId)) return this.immediate(() => 'duplicate' as const);
+    const earlier = this.pendingTx.get(txId);
+    if (earlier !== undefined) {
+      // The same transaction is being committed: share its outcome.
+      return this.immediate(() => {
+        if (earlier.error) throw earlier.error;
+        return 'duplicate' as const;
+      });
+    }
+    const tx = Buffer.from(txId, 'utf8');
+    if (tx.length > 0xffff) return Promise.reject(new SluiceError('SLUICE_ERR_PROTOCOL', 'transaction id longer than 65535 bytes'));
+    const count = batch.framing.starts.length;
+    const length = RECORD_HEADER_SIZE + putMetaSize(tx) + batch.bytes.length;
+    if (length - RECORD_HEADER_SIZE > MAX_PAYLOAD) {
+      return Promise.reject(new SluiceError('SLUICE_ERR_BATCH_TOO_LARGE', `batch of ${batch.bytes.length} bytes is too large for the file channel`));
+    }
+    if (this.state.size + this.pendingEvents + count > this.capacity) return this.immediate(() => 'full' as const);
+    const target = this.pickDirWithSpace(length);
+    if (target === undefined) return this.immediate(() => 'full' as const);
+
+    const seq = this.nextPutSeq++;
+    let where: { seg: Segment; offset: number } | undefined;
+    let batchOffset = 0;
+    const op = new Op<'ok' | 'full' | 'duplicate'>(
+      () => {
+        this.pendingTx.delete(txId);
+        this.pendingEvents -= count;
+        const { seg, offset } = where!;
+        target.applied = { segId: seg.id, offset: offset + length };
+        this.rememberTx(txId);
+        this.changes++;
+        if (count > 0) {
+          const entry = new Entry(seq, seg.id, offset, length, batchOffset, count);
+          if (this.cacheBytes + batch.bytes.length <= this.cacheLimit) {
+            entry.cached = batch;
+            this.cacheBytes += batch.bytes.length;
+          }
+          seg.liveEntries++;
+          this.state.add(entry);
+        }
+        return 'ok';
+      },
+      () => {
+        this.pendingTx.delete(txId);
+        this.pendingEvents -= count;
+        this.counters.inc('EventPutErrorCount');
+      },
+    );
+    this.pendingTx.set(txId, op);
+    this.pendingEvents += count;
+    const promise = this.enqueue(op);
+    try {
+      where = target.writer.append(
+        length,
+        (seg) => {
+          const rec = encodePut(seg.salt, seq, count, tx, batch.bytes);
+          batchOffset = rec.batchOffset;
+          return [rec.head, batch.bytes];
+        },
+        () => this.settle(op),
+        (err) => this.settle(op, err),
+      );
+      target.space.wrote(length);
+    } catch (err) {
+      this.settle(op, err as Error);
+    }
+    return promise;
+  }
+
+  private settle<T>(op: Op<T>, err?: Error): void {
+    op.settle(err);
+    this.drain();
+  }
+
+  private rememberTx(txId: string): void {
+    this.txIds.set(txId, true);
+    if (this.txIds.size > this.dedupWindow) this.txIds.delete(this.txIds.keys().next().value!);
+  }
+
+  /** The next data dir (round robin) with room for `bytes` above minimumRequiredSpace. */
+  private pickDirWithSpace(bytes: number): DataDir | undefined {
+    const n = this.dirs.length;
+    for (let i = 0; i < n; i++) {
+      const d = this.dirs[(this.rr + i) % n]!;
+      if (!d.space.wouldFallBelow(bytes)) {
+        this.rr = (this.rr + i + 1) % n;
+        if (this.lowSpaceLogged) {
+          this.lowSpaceLogged = false;
+          this.logger.info({ dir: d.dir, free: d.space.estimate() }, 'Free space is above minimumRequiredSpace again; accepting commits.');
+        }
+        return d;
+      }
+    }
+    if (!this.lowSpaceLogged) {
+      this.lowSpaceLogged = true;
+      this.logger.warn(
+        { dirs: this.dirs.map((d) => ({ dir: d.dir, free: d.space.estimate() })), minimumRequiredSpace: this.opts.minimumRequiredSpace },
+        'Free disk space is below minimumRequiredSpace; commits answer full (takes and acks continue).',
+      );
+    }
+    return undefined;
+  }
+
+  private nextDir(): DataDir {
+    const d = this.dirs[this.rr % this.dirs.length]!;
+    this.rr = (this.rr + 1) % this.dirs.length;
+    return d;
+  }
+
+  private writeError(dir: string, err: Error, records: number): void {
+    if (isNoSpace((err as { cause?: unknown }).cause)) {
+      if (!this.diskFullLogged) {
+        this.diskFullLogged = true;
+        this.logger.error({ dir, records }, 'The disk is full: commits and acks are refused (retriable) until space returns; nothing written was lost.');
+      }
+      return;
+    }
+    this.logger.error({ dir, records, err }, 'A write to the log failed; the records were not acknowledged.');
+  }
+
+  private die(err: Error): void {
+    if (this.fatal) return;
+    this.fatal = err;
+    this.counters.set('Unhealthy', 1);
+    this.logger.error({ err }, 'An fdatasync failed: the channel refuses every operation until it is reopened (replay restores what is on disk).');
+  }
+
+  // ---- take / ack / nack --------------------------------------------------------------------
+
+  /** Leases up to maxEvents from the head under txId; undefined when nothing is queued. */
+  async take(txId: string, maxEvents: number): Promise<StoredBatch | undefined> {
+    this.usable();
+    if (this.state.leases.has(txId)) throw new SluiceError('SLUICE_ERR_PROTOCOL', `transaction ${txId} already holds a lease`);
+    const lease = this.state.take(txId, maxEvents);
+    if (lease === undefined) return undefined;
+    try {
+      return await this.materialize(lease);
+    } catch (err) {
+      if (this.state.leases.get(txId) === lease) this.state.nack(txId);
+      this.counters.inc('EventTakeErrorCount');
+      this.logger.error({ err, txId }, 'Could not read a batch back from the log.');
+      throw err;
+    }
+  }
+
+  private async materialize(lease: Lease): Promise<StoredBatch> {
+    const { ranges } = lease;
+    const wholes = await Promise.all(ranges.map((r) => this.batchOf(r.entry)));
+    const only = ranges.length === 1 ? ranges[0]! : undefined;
+    if (only && only.from === 0 && only.to === only.entry.count) return wholes[0]!;
+    return joinRanges(ranges.map((r, i) => ({ bytes: wholes[i]!.bytes, framing: wholes[i]!.framing, from: r.from, to: r.to })));
+  }
+
+  /** The whole batch of an entry, from memory or read back (checksum verified) from its segment. */
+  private batchOf(entry: Entry): Promise<StoredBatch> {
+    if (entry.cached) return Promise.resolve(entry.cached);
+    const inFlight = this.loading.get(entry);
+    if (inFlight) return inFlight;
+    const p = this.readEntry(entry).finally(() => this.loading.delete(entry));
+    this.loading.set(entry, p);
+    return p;
+  }
+
+  private async readEntry(entry: Entry): Promise<StoredBatch> {
+    const seg = this.segments.get(entry.segId);
+    if (seg === undefined || seg.closed) throw fileError('io', `segment ${entry.segId} of batch ${entry.seq} is gone`);
+    const buf = Buffer.allocUnsafe(entry.recLen);
+    seg.busy++;
+    try {
+      let got = 0;
+      while (got < buf.length) {
+        const n = await new Promise<number>((resolve, reject) =>
+          fs.read(seg.fd, buf, got, buf.length - got, entry.recOffset + got, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+        );
+        if (n === 0) break;
+        got += n;
+      }
+      if (got < buf.length) throw fileError('io', `${seg.path} ends before the batch at offset ${entry.recOffset}`);
+    } finally {
+      seg.busy--;
+    }
+    const head = readRecordHead(buf, 0);
+    if (head === undefined || RECORD_HEADER_SIZE + head.payloadLen !== entry.recLen || !recordCrcOk(buf, 0, head, seg.salt)) {
+      throw fileError('corrupt', `the batch at offset ${entry.recOffset} of ${seg.path} no longer matches its checksum`);
+    }
+    const batch = new LazyBatch(buf.subarray(entry.batchOffset));
+    if (entry.live > 0 && entry.cached === undefined && this.cacheBytes + batch.bytes.length <= this.cacheLimit) {
+      entry.cached = batch;
+      this.cacheBytes += batch.bytes.length;
+    }
+    return batch;
+  }
+
+  /**
+   * Removes a lease's events for good: appends an ACK record and resolves 'ok' once it is durable
+   * (in call order with commits). 'unknown' if no such lease. Rejects retriably at ENOSPC (the
+   * lease stays; retry the ack). Acks may use the space reserved by minimumRequiredSpace.
+   */
+  ack(txId: string): Promise<'ok' | 'unknown'> {
+    try {
+      this.usable();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const earlier = this.pendingAcks.get(txId);
+    if (earlier !== undefined) {
+      return this.immediate(() => {
+        if (earlier.error) throw earlier.error;
+        return 'unknown' as const;
+      });
+    }
+    const ranges = this.state.ackRanges(txId);
+    if (ranges === undefined) return this.immediate(() => 'unknown' as const);
+    const target = this.nextDir();
+    const rec = (salt: number): Buffer => encodeAck(salt, ranges);
+    const length = RECORD_HEADER_SIZE + 4 + ranges.length * 16;
+    let where: { seg: Segment; offset: number } | undefined;
+    const op = new Op<'ok' | 'unknown'>(
+      () => {
+        this.pendingAcks.delete(txId);
+        const { seg, offset } = where!;
+        target.applied = { segId: seg.id, offset: offset + length };
+        this.changes++;
+        for (const r of ranges) {
+          const owner = this.state.entries.get(r.putSeq)?.segId;
+          if (owner !== undefined && owner !== seg.id) seg.ackRefs.add(owner);
+        }
+        const done = this.state.ack(txId);
+        if (done === undefined) return 'unknown';
+        for (const e of done) {
+          const s = this.segments.get(e.segId);
+          if (s) s.liveEntries--;
+          if (e.cached) {
+            this.cacheBytes -= e.cached.bytes.length;
+            e.cached = undefined;
+          }
+        }
+        return 'ok';
+      },
+      () => {
+        this.pendingAcks.delete(txId);
+        this.counters.inc('EventTakeErrorCount');
+      },
+    );
+    this.pendingAcks.set(txId, op);
+    const promise = this.enqueue(op);
+    try {
+      where = target.writer.append(length, (seg) => [rec(seg.salt)], () => this.settle(op), (err) => this.settle(op, err));
+      target.space.wrote(length);
+    } catch (err) {
+      this.settle(op, err as Error);
+    }
+    return promise;
+  }
+
+  /** Returns a lease's events to the queue where they were, ahead of everything taken after them. */
+  async nack(txId: string): Promise<'ok' | 'unknown'> {
+    this.usable();
+    if (this.pendingAcks.has(txId)) return 'unknown';
+    return this.state.nack(txId) ? 'ok' : 'unknown';
+  }
+
+  // ---- checkpoints and segment deletion -----------------------------------------------------
+
+  /**
+   * Writes a checkpoint of the queue as of the last applied record, then deletes the segments
+   * nothing needs any more. Concurrent calls share one run. Failures are counted and logged;
+   * the log alone still recovers everything.
+   */
+  checkpoint(): Promise<void> {
+    if (this.checkpointing) return this.checkpointing;
+    this.checkpointing = this.runCheckpoint().finally(() => {
+      this.checkpointing = undefined;
+    });
+    return this.checkpointing;
+  }
+
+  private async runCheckpoint(): Promise<void> {
+    if (this.fatal) return;
+    const changes = this.changes;
+    const { data, deletable } = this.snapshot();
+    try {
+      if (!this.opts.fsyncPerTransaction) await Promise.all(this.dirs.map((d) => d.writer.syncWritten()));
+    } catch {
+      return; // fatal, already reported
+    }
+    const bytes = encodeCheckpoint(data);
+    try {
+      await writeCheckpoint(this.opts.checkpointDir, bytes);
+    } catch (err) {
+      this.counters.inc('CheckpointWriteErrorCount');
+      this.logger.warn({ err, dir: this.opts.checkpointDir }, 'Could not write a checkpoint; the next start replays more of the log.');
+      return;
+    }
+    if (this.opts.backupCheckpointDir) {
+      try {
+        await writeCheckpoint(this.opts.backupCheckpointDir, bytes);
+      } catch (err) {
+        this.counters.inc('CheckpointBackupWriteErrorCount');
+        this.logger.warn({ err, dir: this.opts.backupCheckpointDir }, 'Could not write the backup checkpoint; segments are kept until it succeeds.');
+        return;
+      }
+    }
+    this.changes -= changes;
+    this.deleteSegments(deletable);
+    this.logger.debug({ batches: data.entries.length, bytes: bytes.length, deleted: deletable.length }, 'Checkpoint written.');
+  }
+
+  private snapshot(): { data: CheckpointData; deletable: Segment[] } {
+    const positions = this.dirs.map((d) => ({ ...d.applied }));
+    const entries = [...this.state.entries.values()].map((e) => ({
+      seq: e.seq,
+      segId: e.segId,
+      recOffset: e.recOffset,
+      recLen: e.recLen,
+      batchOffset: e.batchOffset,
+      count: e.count,
+      acked: e.acked ?? [],
+    }));
+    const active = new Set(this.dirs.map((d) => d.writer.active));
+    const resumeIn = new Map(this.dirs.map((d) => [d.dir, d.applied.segId]));
+    // Candidates: not active, wholly before the resume position of their dir, nothing live.
+    const candidates = new Set<Segment>();
+    for (const s of this.segments.values()) {
+      if (!active.has(s) && s.liveEntries === 0 && s.id < (resumeIn.get(s.dir) ?? -1)) candidates.add(s);
+    }
+    // A segment's ACK records must outlive the puts they name (a full replay needs them).
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const s of candidates) {
+        for (const ref of s.ackRefs) {
+          const target = this.segments.get(ref);
+          if (target !== undefined && !candidates.has(target)) {
+            candidates.delete(s);
+            changed = true;
+            break;
+          }
+        }
+      }
+    }
+    const segments = [...this.segments.values()]
+      .filter((s) => !candidates.has(s) && s.ackRefs.size > 0)
+      .map((s) => ({ segId: s.id, refs: [...s.ackRefs].filter((r) => this.segments.has(r) && !candidates.has(this.segments.get(r)!)) }));
+    return {
+      data: {
+        createdAt: Date.now(),
+        nextPutSeq: this.nextPutSeq,
+        nextSegId: this.nextSegId,
+        positions,
+        segments,
+        entries,
+        txIds: [...this.txIds.keys()],
+      },
+      deletable: [...candidates],
+    };
+  }
+
+  private deleteSegments(list: readonly Segment[]): void {
+    const dirs = new Set<string>();
+    for (const s of list) {
+      if (s.busy > 0 || s.liveEntries > 0) continue;
+      this.segments.delete(s.id);
+      s.close();
+      try {
+        fs.rmSync(s.path, { force: true });
+        dirs.add(s.dir);
+      } catch (err) {
+        this.logger.warn({ err, file: s.path }, 'Could not delete a consumed segment.');
+      }
+    }
+    for (const d of dirs) {
+      try {
+        fsyncDir(d);
+      } catch (err) {
+        this.logger.warn({ err, dir: d }, 'Could not fsync a data directory after deleting segments.');
+      }
+    }
+    if (list.length > 0) this.logger.debug({ segments: list.map((s) => s.id) }, 'Deleted consumed segments.');
+  }
+
+  // ---- close --------------------------------------------------------------------------------
+
+  /**
+   * Waits for commits and acks in flight, writes a last checkpoint (checkpointOnClose), closes
+   * the files and releases the locks. Leases are dropped: their events are queued again at the
+   * next open.
+   */
+  async close(): Promise<void> {
+    if (this.phase !== 'open') {
+      this.phase = 'closed';
+      return;
+    }
+    this.phase = 'closing';
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.all(this.dirs.map((d) => d.writer.idle()));
+    await this.checkpointing;
+    if (this.opts.checkpointOnClose && !this.fatal) {
+      if (!this.opts.fsyncPerTransaction) {
+        await Promise.all(this.dirs.map((d) => d.writer.syncWritten().catch(() => undefined)));
+      }
+      await this.checkpoint();
+    } else if (!this.opts.fsyncPerTransaction && !this.fatal) {
+      await Promise.all(this.dirs.map((d) => d.writer.syncWritten().catch(() => undefined)));
+    }
+    this.releaseAll();
+    this.phase = 'closed';
+    this.counters.set('Open', 0);
+    this.logger.info({ events: this.state.size }, 'File channel closed.');
+  }
+
+  /**
+   * For tests: stops as a kill -9 would. Nothing more is written (queued records are dropped,
+   * pending commits and acks never settle), no checkpoint, lock files stay behind. Resolves once
+   * I/O already in flight has finished and the files are closed.
+   */
+  async simulateCrash(): Promise<void> {
+    this.phase = 'closed';
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.all(this.dirs.map((d) => d.writer.kill()));
+    await this.checkpointing?.catch(() => undefined);
+    for (const s of this.segments.values()) if (s.busy === 0) s.close();
+    for (const l of this.locks) l.abandon();
+    this.locks = [];
+    this.counters.set('Open', 0);
+  }
+
+  private releaseAll(): void {
+    for (const s of this.segments.values()) s.close();
+    for (const l of this.locks) l.release();
+    this.locks = [];
+  }
+}

@@ -1,0 +1,62 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import pino from 'pino';
+import { Counters, type Logger } from '@sluice/core';
+import { FileChannelStore, type FileStoreOptions } from './file-store.js';
+
+/** A log line as pino writes it. */
+export interface LogLine {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** A pino logger that keeps every line in memory, for assertions on what was logged. */
+export function captureLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });
+  return { logger, lines };
+}
+
+export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
+
+/** A fresh temporary directory, removed by `cleanup`. */
+export function tempDir(prefix = 'sluice-fc-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Store options for tests: small files, a checkpoint only when asked, data under `root`. */
+export function testOptions(root: string, overrides: Partial<FileStoreOptions> = {}): FileStoreOptions {
+  return {
+    name: 'c1',
+    checkpointDir: path.join(root, 'checkpoint'),
+    dataDirs: [path.join(root, 'data')],
+    capacity: 1000,
+    checkpointIntervalMs: 3_600_000,
+    maxFileSize: 64 * 1024,
+    minimumRequiredSpace: 0,
+    checkpointOnClose: true,
+    fsyncPerTransaction: true,
+    fsyncIntervalMs: 1000,
+    repair: false,
+    createMissing: [path.join(root, 'checkpoint'), path.join(root, 'data')],
+    ...overrides,
+  };
+}
+
+/** A store over `options` with a capturing logger and fresh counters (not opened). */
+export function makeStore(options: FileStoreOptions): { store: FileChannelStore; lines: LogLine[]; counters: Counters } {
+  const { logger, lines } = captureLogger();
+  const counters = new Counters();
+  return { store: new FileChannelStore(options, { logger, counters }), lines, counters };
+}
+
+/** Segment files (`log-N`) under a directory, by full path, in id order. */
+export function segmentFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((n) => /^log-\d+$/.test(n))
+    .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
+    .map((n) => path.join(dir, n));
+}
