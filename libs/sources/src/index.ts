@@ -1,1 +1,16 @@
-export {};
+/**
+ * Sluice's sources. Each is one factory (schema with Flume's keys + create); the runtime
+ * registers them from SOURCE_FACTORIES, explicitly.
+ */
+import type { SourceFactory } from '@sluice/config';
+import { execSource } from './exec/exec-factory.js';
+import { netcatSource } from './netcat/netcat-source.js';
+import { seqSource } from './seq/seq-source.js';
+
+export { execSource } from './exec/exec-factory.js';
+export type { ExecSource } from './exec/exec-source.js';
+export { netcatSource, type NetcatSource } from './netcat/netcat-source.js';
+export { seqSource, type SeqSource } from './seq/seq-source.js';
+
+/** Every source type of this lib, for the runtime's registry. */
+export const SOURCE_FACTORIES: readonly SourceFactory[] = [seqSource, execSource, netcatSource];

@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SluiceError, textEvent } from '@sluice/core';
+import { EmitPipeline } from './emit-pipeline.js';
+import { FakeChannel, fakeSourceContext, waitUntil } from './test-support.js';
+
+function batch(from: number, n: number) {
+  return Array.from({ length: n }, (_, i) => textEvent(String(from + i)));
+}
+
+function pipeline(ch: FakeChannel, maxInFlight = 4) {
+  const ctx = fakeSourceContext(ch.emit);
+  const p = new EmitPipeline({ ...ctx, maxInFlight, errorBackoffMs: 5 });
+  return { ctx, p };
+}
+
+test('emits batches in order and counts them', async () => {
+  const ch = new FakeChannel();
+  const { ctx, p } = pipeline(ch);
+  for (let i = 0; i < 10; i++) p.push(batch(i * 3, 3));
+  await p.drained();
+  assert.deepEqual(ch.bodies(), Array.from({ length: 30 }, (_, i) => String(i)));
+  assert.equal(ctx.counters.get('EventReceivedCount'), 30);
+  assert.equal(ctx.counters.get('EventAcceptedCount'), 30);
+  assert.equal(ctx.counters.get('AppendBatchAcceptedCount'), 10);
+  assert.equal(p.backlog, 0);
+});
+
+test('keeps at most maxInFlight emits outstanding', async () => {
+  const ch = new FakeChannel();
+  ch.hold();
+  const { p } = pipeline(ch, 3);
+  for (let i = 0; i < 8; i++) p.push(batch(i, 1));
+  await waitUntil(() => ch.waiting === 3, 'three held emits');
+  assert.equal(ch.calls, 3);
+  assert.equal(p.backlog, 8);
+  ch.release();
+  await p.drained();
+  assert.equal(ch.batches.length, 8);
+});
+
+test('a FULL batch is retried after retryAfterMs with nothing lost or duplicated', async () => {
+  const ch = new FakeChannel().failFull(3, 10);
+  const { ctx, p } = pipeline(ch, 1);
+  for (let i = 0; i < 5; i++) p.push(batch(i * 2, 2));
+  await p.drained();
+  assert.deepEqual(ch.bodies(), Array.from({ length: 10 }, (_, i) => String(i)));
+  assert.equal(ctx.counters.get('ChannelWriteFail'), 3);
+  assert.equal(ctx.counters.get('EventReceivedCount'), 10, 'a retried batch is received once');
+  assert.equal(ctx.counters.get('EventAcceptedCount'), 10);
+  assert.equal(ctx.records.filter((r) => r.msg === 'channel full; pausing input').length, 1, 'one warning per episode');
+});
+
+test('failed batches go back to the head in order when several were in flight', async () => {
+  const ch = new FakeChannel();
+  ch.hold();
+  const { p } = pipeline(ch, 4);
+  for (let i = 0; i < 6; i++) p.push(batch(i, 1));
+  await waitUntil(() => ch.waiting === 4, 'four held emits');
+  ch.failFull(4, 5); // all four in flight fail
+  ch.release();
+  await p.drained();
+  assert.deepEqual(ch.bodies(), ['0', '1', '2', '3', '4', '5']);
+});
+
+test('other errors are retried with a backoff and logged with err', async () => {
+  const ch = new FakeChannel().failWith(new SluiceError('SLUICE_ERR_TIMEOUT', 'no answer', { retriable: true }));
+  const { ctx, p } = pipeline(ch, 2);
+  p.push(batch(0, 2));
+  p.push(batch(2, 2));
+  await p.drained();
+  assert.deepEqual(ch.bodies(), ['0', '1', '2', '3']);
+  const warn = ctx.records.find((r) => r.msg === 'emit failed; retrying');
+  assert.ok(warn);
+  assert.equal(warn.level, 40);
+  assert.equal((warn['err'] as { message: string }).message, 'no answer');
+});
+
+test('aborting the signal gives up retries and logs the lost count', async () => {
+  const ch = new FakeChannel().failFull(1000, 10_000);
+  const { ctx, p } = pipeline(ch, 1);
+  p.push(batch(0, 3));
+  p.push(batch(3, 2));
+  await waitUntil(() => p.retrying, 'a retry pause');
+  ctx.abort.abort();
+  await p.drained();
+  assert.equal(ch.batches.length, 0);
+  const lost = ctx.records.find((r) => r.msg.includes('lost'));
+  assert.equal(lost?.['events'], 5);
+  assert.equal(lost?.level, 50);
+});

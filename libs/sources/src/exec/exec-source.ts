@@ -1,0 +1,227 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { SluiceError, type Logger, type SluiceEvent, type Source, type SourceContext } from '@sluice/core';
+import { EmitPipeline } from '../emit-pipeline.js';
+import type { ExecConfig } from './exec-factory.js';
+import { LineSplitter } from './line-splitter.js';
+import { descendantsOf, isAlive, signalAll } from './process-tree.js';
+
+/** Emits outstanding at once: enough to hide the round trips to the channel. */
+const MAX_IN_FLIGHT = 4;
+/** Batches cut but not yet emitted before reading pauses. */
+const MAX_QUEUED = 2;
+/** How long a stopped command gets between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 2000;
+/** Longest stderr line logged in one record (logStdErr). */
+const MAX_STDERR_LINE = 64 * 1024;
+
+/**
+ * The exec source: runs `command`, splits its stdout into lines, and emits them in batches of
+ * `batchSize` (or whatever arrived within `batchTimeout` ms). While emits are outstanding beyond
+ * a small backlog, or a batch waits to be retried after FULL, stdout is paused so the pipe fills
+ * and the command blocks: nothing is buffered without bound and no line is dropped.
+ *
+ * The child shares the worker's process group (it dies with the worker); on stop, the child and
+ * its descendants get SIGTERM, then SIGKILL after a short grace.
+ */
+export class ExecSource implements Source {
+  private readonly logger: Logger;
+  private readonly pipeline: EmitPipeline;
+  private readonly splitter: LineSplitter;
+  private readonly argv: readonly string[];
+  private child: ChildProcess | undefined;
+  private childClosed: Promise<void> = Promise.resolve();
+  private batch: SluiceEvent[] = [];
+  private batchTimer: NodeJS.Timeout | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private paused = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: ExecConfig,
+    private readonly ctx: SourceContext,
+  ) {
+    this.logger = ctx.logger;
+    this.argv = commandLine(config.command, config.shell);
+    this.pipeline = new EmitPipeline({
+      emit: ctx.emit,
+      logger: ctx.logger,
+      counters: ctx.counters,
+      signal: ctx.signal,
+      maxInFlight: MAX_IN_FLIGHT,
+      onProgress: () => this.maybeResume(),
+    });
+    this.splitter = new LineSplitter(
+      config.maxLineLength,
+      (line) => this.onLine(line),
+      (bytes) => this.logger.warn({ maxLineLength: config.maxLineLength, bytes }, 'line longer than maxLineLength; sending it in pieces'),
+    );
+  }
+
+  async start(): Promise<void> {
+    this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
+    await this.spawnChild(true);
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (child !== undefined) {
+      child.stdout?.destroy();
+      await this.kill(child);
+      await this.childClosed;
+    }
+    this.splitter.end();
+    this.cutBatch();
+    await this.pipeline.drained();
+    this.logger.info('exec source stopped');
+  }
+
+  /** Spawns the command; resolves once it runs, rejects if it cannot be started. */
+  private spawnChild(initial: boolean): Promise<void> {
+    const [file, ...args] = this.argv;
+    const child = spawn(file!, args, {
+      stdio: ['ignore', 'pipe', this.config.logStdErr ? 'pipe' : 'ignore'],
+    });
+    this.child = child;
+    this.paused = false;
+    let closed!: () => void;
+    this.childClosed = new Promise((resolve) => (closed = resolve));
+    return new Promise((resolve, reject) => {
+      let started = false;
+      child.once('spawn', () => {
+        started = true;
+        this.logger.info({ command: this.config.command, pid: child.pid }, 'command started');
+        resolve();
+      });
+      child.on('error', (err) => {
+        if (started) {
+          this.logger.warn({ err, pid: child.pid }, 'command process error');
+          return;
+        }
+        // Not started: 'close' follows, which decides about a restart.
+        reject(new SluiceError('SLUICE_ERR_CONFIG', `exec source ${this.ctx.name} cannot run command "${this.config.command}": ${err.message}`, { cause: err }));
+      });
+      child.stdout!.on('data', (chunk: Buffer) => this.onChunk(chunk));
+      if (child.stderr) this.logStderr(child);
+      child.once('close', (code, signal) => {
+        this.onClose(code, signal, started, initial);
+        closed();
+      });
+    });
+  }
+
+  private onChunk(chunk: Buffer): void {
+    this.splitter.push(chunk);
+    if (this.batch.length > 0 && this.batchTimer === undefined) {
+      this.batchTimer = setTimeout(() => {
+        this.batchTimer = undefined;
+        this.cutBatch();
+      }, this.config.batchTimeout);
+    }
+    this.maybePause();
+  }
+
+  private onLine(line: Buffer): void {
+    this.batch.push({ headers: {}, body: line });
+    if (this.batch.length >= this.config.batchSize) this.cutBatch();
+  }
+
+  private cutBatch(): void {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    if (this.batch.length === 0) return;
+    const events = this.batch;
+    this.batch = [];
+    this.pipeline.push(events);
+  }
+
+  private overloaded(): boolean {
+    return this.pipeline.retrying || this.pipeline.backlog >= MAX_IN_FLIGHT + MAX_QUEUED;
+  }
+
+  private maybePause(): void {
+    if (!this.paused && this.overloaded() && this.child?.stdout) {
+      this.paused = true;
+      this.child.stdout.pause();
+      this.logger.debug({ backlog: this.pipeline.backlog }, 'paused reading the command output');
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused && !this.overloaded() && this.child?.stdout && !this.child.stdout.destroyed) {
+      this.paused = false;
+      this.logger.debug({ backlog: this.pipeline.backlog }, 'resumed reading the command output');
+      this.child.stdout.resume();
+    }
+  }
+
+  private onClose(code: number | null, signal: NodeJS.Signals | null, started: boolean, initial: boolean): void {
+    this.child = undefined;
+    if (this.stopping !== undefined) {
+      this.logger.info({ code, signal }, 'command stopped');
+      return;
+    }
+    if (!started && initial) return; // start() rejects with the reason
+    this.splitter.end();
+    this.cutBatch();
+    const restartInMs = this.config.restart ? this.config.restartThrottle : undefined;
+    const fields = { command: this.config.command, code, signal, restartInMs };
+    if (!started) this.logger.error(fields, 'command could not be started');
+    else if (code === 0) this.logger.info(fields, 'command exited');
+    else this.logger.warn(fields, 'command exited');
+    if (restartInMs === undefined) {
+      if (started) this.logger.info('not restarting the command (restart = false)');
+      return;
+    }
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping !== undefined) return;
+      this.spawnChild(false).catch((err: unknown) => this.logger.error({ err }, 'command restart failed'));
+    }, restartInMs);
+  }
+
+  private logStderr(child: ChildProcess): void {
+    let n = 0;
+    const splitter = new LineSplitter(MAX_STDERR_LINE, (line) => {
+      this.logger.info({ line: line.toString('utf8'), n: ++n }, 'command stderr');
+    });
+    child.stderr!.on('data', (chunk: Buffer) => splitter.push(chunk));
+    child.stderr!.once('end', () => splitter.end());
+  }
+
+  /** SIGTERM to the child and its descendants, SIGKILL to what is left after the grace. */
+  private async kill(child: ChildProcess): Promise<void> {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const tree = [child.pid, ...descendantsOf(child.pid)];
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    signalAll(tree, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), KILL_GRACE_MS)));
+    const treeGone = exited.then(() => waitForExit(tree.slice(1), KILL_GRACE_MS));
+    const first = await Promise.race([treeGone, graceOver]);
+    clearTimeout(timer);
+    if (first === 'grace') {
+      const left = [...tree, ...descendantsOf(child.pid)].filter(isAlive);
+      this.logger.warn({ pid: child.pid, left: left.length, graceMs: KILL_GRACE_MS }, 'command ignored SIGTERM; sending SIGKILL');
+      signalAll(left, 'SIGKILL');
+      await exited;
+    }
+  }
+}
+
+/** Resolves once none of `pids` is alive, checking every 20 ms, or after `maxMs`. */
+async function waitForExit(pids: readonly number[], maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Flume's argv: the shell split on whitespace plus the command as one argument, or the command split on whitespace. */
+export function commandLine(command: string, shell: string): string[] {
+  const words = (s: string) => s.trim().split(/\s+/).filter((w) => w !== '');
+  return shell.trim() === '' ? words(command) : [...words(shell), command];
+}

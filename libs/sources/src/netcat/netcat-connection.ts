@@ -1,0 +1,168 @@
+import type { Socket } from 'node:net';
+import { ChannelFullError, type Counters, type Emit, type Logger, type SluiceEvent } from '@sluice/core';
+import { NetcatLines, type NetcatItem } from './netcat-lines.js';
+
+export interface NetcatConnectionOptions {
+  readonly maxLineLength: number;
+  readonly utf8: boolean;
+  readonly ackEveryEvent: boolean;
+  readonly batchSize: number;
+  readonly emit: Emit;
+  readonly counters: Counters;
+  readonly logger: Logger;
+  /** Aborted on a hard stop: retries end and uncommitted lines are left unacknowledged. */
+  readonly signal: AbortSignal;
+}
+
+type Outcome = { kind: 'committed' } | { kind: 'failed'; message: string } | { kind: 'abandoned' };
+
+const WARN_EVERY_MS = 10_000;
+
+/**
+ * One client connection. Each read is parsed into lines, emitted in batches of at most
+ * `batchSize`, and answered in line order: `OK` once a line's batch is committed, `FAILED: ...`
+ * for an over-long line or a batch the channels refused for good. While a batch is outstanding
+ * the socket is paused, so a client that outruns the channel is slowed by TCP, never dropped.
+ */
+export class NetcatConnection {
+  private readonly lines: NetcatLines;
+  private busy = false;
+  /** Settles when the read being answered is answered (or abandoned on a hard stop). */
+  private answered: Promise<void> = Promise.resolve();
+  private ended = false;
+  private stopping = false;
+  private lastFullWarn = 0;
+  readonly closed: Promise<void>;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly opts: NetcatConnectionOptions,
+  ) {
+    this.lines = new NetcatLines(opts.maxLineLength, opts.utf8);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => {
+      this.ended = true;
+      if (!this.busy) this.finish();
+    });
+    socket.on('error', (err) => opts.logger.debug({ err }, 'connection error'));
+  }
+
+  /**
+   * Stops reading; resolves once the read in progress is answered (its batch committed, or given
+   * up on a hard stop) and the socket closed; a client that keeps its side open is disconnected
+   * after `graceMs`.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.socket.pause();
+    if (this.busy) await this.answered;
+    else this.finish();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([this.closed, grace]);
+    clearTimeout(timer);
+    this.socket.destroy();
+    await this.closed;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.socket.pause();
+    this.busy = true;
+    const items = this.lines.push(chunk);
+    this.answered = this.answer(items).then(
+      () => {
+        this.busy = false;
+        if (this.stopping || this.ended) this.finish();
+        else this.socket.resume();
+      },
+      (err: unknown) => {
+        // A bug, not an input problem: surface it (crash-only worker).
+        this.socket.destroy();
+        throw err;
+      },
+    );
+  }
+
+  private async answer(items: NetcatItem[]): Promise<void> {
+    let from = 0;
+    while (from < items.length) {
+      // The items up to the batchSize-th line (and any over-long lines among them) form one group.
+      const events: SluiceEvent[] = [];
+      let to = from;
+      while (to < items.length && (events.length < this.opts.batchSize || items[to]!.kind === 'too-long')) {
+        const item = items[to++]!;
+        if (item.kind === 'line') events.push({ headers: {}, body: item.body });
+        else this.opts.counters.inc('EventReadFail');
+      }
+      const outcome: Outcome = events.length > 0 ? await this.commit(events) : { kind: 'committed' };
+      if (outcome.kind === 'abandoned') return;
+      this.reply(items.slice(from, to), outcome);
+      from = to;
+    }
+  }
+
+  private async commit(events: SluiceEvent[]): Promise<Outcome> {
+    const { counters, logger, signal } = this.opts;
+    counters.inc('AppendBatchReceivedCount');
+    counters.inc('EventReceivedCount', events.length);
+    for (;;) {
+      if (signal.aborted) {
+        logger.warn({ events: events.length }, 'stopped before the lines were committed; they were not acknowledged');
+        return { kind: 'abandoned' };
+      }
+      try {
+        await this.opts.emit(events);
+        counters.inc('AppendBatchAcceptedCount');
+        counters.inc('EventAcceptedCount', events.length);
+        return { kind: 'committed' };
+      } catch (err) {
+        counters.inc('ChannelWriteFail');
+        if (!(err instanceof ChannelFullError)) {
+          logger.warn({ err, events: events.length }, 'emit failed; replying FAILED');
+          return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
+        }
+        const now = Date.now();
+        if (now - this.lastFullWarn >= WARN_EVERY_MS) {
+          this.lastFullWarn = now;
+          logger.warn({ retryAfterMs: err.retryAfterMs }, 'channel full; pausing the connection');
+        }
+        await sleep(err.retryAfterMs, signal);
+      }
+    }
+  }
+
+  private reply(items: readonly NetcatItem[], outcome: Outcome): void {
+    let text = '';
+    for (const item of items) {
+      if (item.kind === 'too-long') {
+        text += `FAILED: Event exceeds the maximum length (${this.opts.maxLineLength} chars, including newline)\n`;
+      } else if (outcome.kind === 'failed') {
+        text += `FAILED: ${outcome.message}\n`;
+      } else if (this.opts.ackEveryEvent) {
+        text += 'OK\n';
+      }
+    }
+    if (text !== '' && this.socket.writable) this.socket.write(text);
+  }
+
+  private finish(): void {
+    const dropped = this.lines.discard();
+    if (dropped > 0) this.opts.logger.debug({ bytes: dropped }, 'connection ended inside a line; discarded it');
+    if (!this.socket.destroyed) this.socket.end();
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,132 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Config, KeySpecs, SourceFactory } from '@sluice/config';
+import { SluiceError, type Source, type SourceContext } from '@sluice/core';
+import { charsetError } from '../charset.js';
+import { NetcatConnection } from './netcat-connection.js';
+
+/** How long a stopping source waits for a client to close its side before disconnecting it. */
+const CLOSE_GRACE_MS = 1000;
+
+export const NETCAT_KEYS = {
+  bind: { format: 'host', default: undefined, doc: 'Host name or IP address to listen on.' },
+  port: { format: 'port', default: undefined, doc: 'TCP port to listen on.' },
+  'max-line-length': {
+    format: 'int',
+    default: 512,
+    min: 1,
+    doc: 'Maximum characters per line, including the newline. A longer line is answered `FAILED: ...` and skipped.',
+  },
+  'ack-every-event': { format: 'bool', default: true, doc: 'Answer `OK` for each line once it is committed to the channels.' },
+  encoding: {
+    format: 'string',
+    default: 'utf-8',
+    doc: 'Charset of the input, used to count characters for max-line-length. Bodies are the bytes received, unchanged.',
+  },
+  batchSize: {
+    format: 'int',
+    default: 100,
+    min: 1,
+    doc: 'Sluice extension: most lines of one read committed in one batch (Flume commits each line alone). Keep it within the channel transactionCapacity.',
+  },
+} as const satisfies KeySpecs;
+
+export type NetcatConfig = Config<typeof NETCAT_KEYS>;
+
+/**
+ * The netcat source: a TCP server turning each `\n`-terminated line into an event and answering
+ * `OK` per line only once the line is committed. When the channels are full it stops reading
+ * the connection and retries (the client is slowed, never answered FAILED for it).
+ */
+export class NetcatSource implements Source {
+  private server: Server | undefined;
+  private readonly connections = new Set<NetcatConnection>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: NetcatConfig,
+    private readonly ctx: SourceContext,
+  ) {}
+
+  /** The bound address (after start): useful with port 0. */
+  address(): AddressInfo {
+    const addr = this.server?.address();
+    if (addr === null || addr === undefined || typeof addr === 'string') throw new Error('netcat source is not listening');
+    return addr;
+  }
+
+  async start(): Promise<void> {
+    const { bind, port } = this.config;
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'EADDRINUSE' ? 'the address is already in use' : err.message;
+        reject(
+          new SluiceError('SLUICE_ERR_CONFIG', `netcat source ${this.ctx.name} cannot listen on ${bind}:${port}: ${why}`, { cause: err }),
+        );
+      });
+      server.listen({ host: bind, port }, () => resolve());
+    });
+    server.removeAllListeners('error');
+    server.on('error', (err) => this.ctx.logger.error({ err }, 'netcat server error'));
+    this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
+    this.ctx.logger.info({ bind, port: this.address().port }, 'netcat source listening');
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all([...this.connections].map((c) => c.stop(CLOSE_GRACE_MS)));
+    await closed;
+    this.ctx.logger.info('netcat source stopped');
+  }
+
+  private accept(socket: Socket): void {
+    const { counters } = this.ctx;
+    if (this.stopping !== undefined) {
+      socket.destroy();
+      return;
+    }
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const logger = this.ctx.logger.child({ remote });
+    const connection = new NetcatConnection(socket, {
+      maxLineLength: this.config['max-line-length'],
+      utf8: /^utf-?8$/i.test(this.config.encoding.trim()),
+      ackEveryEvent: this.config['ack-every-event'],
+      batchSize: this.config.batchSize,
+      emit: this.ctx.emit,
+      counters,
+      logger,
+      signal: this.ctx.signal,
+    });
+    this.connections.add(connection);
+    counters.inc('OpenConnectionCount');
+    logger.debug('connection opened');
+    void connection.closed.then(() => {
+      this.connections.delete(connection);
+      counters.inc('OpenConnectionCount', -1);
+      logger.debug('connection closed');
+    });
+  }
+}
+
+export const netcatSource: SourceFactory<typeof NETCAT_KEYS> = {
+  kind: 'source',
+  type: 'netcat',
+  aliases: ['org.apache.flume.source.NetcatSource'],
+  doc: 'A TCP server: one event per `\\n`-terminated line (the `\\n` dropped, a `\\r` before it kept); `OK` per line once committed.',
+  keys: NETCAT_KEYS,
+  check(config) {
+    const error = charsetError('encoding', config.encoding);
+    return error === undefined ? [] : [error];
+  },
+  create(config, ctx) {
+    return new NetcatSource(config, ctx);
+  },
+};
