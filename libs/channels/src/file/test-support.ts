@@ -60,3 +60,11 @@ export function segmentFiles(dir: string): string[] {
     .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
     .map((n) => path.join(dir, n));
 }
+
+/** Start offsets of the records of a segment file, walking the length fields (no checks). */
+export function recordOffsets(file: string): number[] {
+  const b = fs.readFileSync(file);
+  const out: number[] = [];
+  for (let o = 40; o + 16 <= b.length; o += 16 + b.readUInt32LE(o + 8)) out.push(o);
+  return out;
+}
