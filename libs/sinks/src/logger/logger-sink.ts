@@ -1,0 +1,66 @@
+import type { Config, KeySpecs, SinkFactory } from '@sluice/config';
+import { DELIVERED, SluiceError, type Batch, type ComponentContext, type Delivery, type Sink, type SluiceEvent } from '@sluice/core';
+import { countDelivered, countTaken } from '../sink-counters.js';
+import { dumpEvent } from './event-dump.js';
+
+export const LOGGER_KEYS = {
+  maxBytesToLog: { format: 'int', default: 16, min: 0, doc: 'Bytes of each body shown in the hex and text preview.' },
+  batchSize: {
+    format: 'int',
+    default: 100,
+    min: 1,
+    doc: 'Sluice extension: events taken per delivery (Flume logs one event per transaction).',
+  },
+} as const satisfies KeySpecs;
+
+export type LoggerSinkConfig = Config<typeof LOGGER_KEYS>;
+
+/**
+ * Logs each event at info level as Flume does: `Event: { headers:{k=v} body: 48 65 ... He }`.
+ * Header values are untrusted: they appear inside the message text, never as log fields.
+ */
+export class LoggerSink implements Sink {
+  readonly batchSize: number;
+
+  constructor(
+    private readonly config: LoggerSinkConfig,
+    private readonly ctx: ComponentContext,
+  ) {
+    this.batchSize = config.batchSize;
+  }
+
+  async start(): Promise<void> {}
+
+  async deliver(batch: Batch, _signal: AbortSignal): Promise<Delivery> {
+    const { counters, logger } = this.ctx;
+    countTaken(counters, batch.count, this.batchSize);
+    let events: readonly SluiceEvent[];
+    try {
+      events = batch.events();
+    } catch (err) {
+      if (err instanceof SluiceError && err.code === 'SLUICE_ERR_MALFORMED_BATCH') {
+        counters.inc('EventWriteFail');
+        return { status: 'reject', error: err };
+      }
+      throw err;
+    }
+    if (logger.isLevelEnabled('info')) {
+      for (const event of events) logger.info(`Event: ${dumpEvent(event, this.config.maxBytesToLog)}`);
+    }
+    countDelivered(counters, events.length);
+    return DELIVERED;
+  }
+
+  async stop(): Promise<void> {}
+}
+
+export const loggerSink: SinkFactory<typeof LOGGER_KEYS> = {
+  kind: 'sink',
+  type: 'logger',
+  aliases: ['org.apache.flume.sink.LoggerSink'],
+  doc: "Logs every event at info level in Flume's format: headers, then a hex and text preview of the first maxBytesToLog bytes of the body.",
+  keys: LOGGER_KEYS,
+  create(config, ctx) {
+    return new LoggerSink(config, ctx);
+  },
+};
