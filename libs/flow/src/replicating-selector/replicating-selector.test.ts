@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SluiceError } from '@sluice/core';
+import { replicatingSelector } from './replicating-selector.js';
+import { configFor, events } from '../test-support.js';
+
+const [event] = events({});
+
+test('without optional, every bound channel is required', () => {
+  const selector = replicatingSelector.create(configFor(replicatingSelector, {}), ['c1', 'c2']);
+  assert.deepEqual(selector.required(event!), ['c1', 'c2']);
+  assert.deepEqual(selector.optional(event!), []);
+});
+
+test('channels listed in optional are optional, the rest required, in binding order', () => {
+  const selector = replicatingSelector.create(configFor(replicatingSelector, { optional: ['c3', 'c1', 'c3'] }), ['c1', 'c2', 'c3']);
+  assert.deepEqual(selector.required(event!), ['c2']);
+  assert.deepEqual(selector.optional(event!), ['c1', 'c3']);
+});
+
+test('optional naming a channel the source is not bound to is a config error', () => {
+  assert.throws(
+    () => replicatingSelector.create(configFor(replicatingSelector, { optional: ['c9'] }), ['c1', 'c2']),
+    (err: unknown) =>
+      err instanceof SluiceError &&
+      err.code === 'SLUICE_ERR_CONFIG' &&
+      err.message === 'selector.optional names a channel the source is not bound to: c9 (bound: c1 c2)',
+  );
+});
