@@ -17,8 +17,9 @@ export class DiskSpace {
     readonly minimum: number,
   ) {}
 
-  /** True when writing `bytes` more would leave less than the minimum free. */
+  /** True when writing `bytes` more would leave less than the minimum free (never with a minimum of 0). */
   wouldFallBelow(bytes: number): boolean {
+    if (this.minimum <= 0) return false;
     const now = Date.now();
     if (now - this.checkedAt > RECHECK_MS || this.estimate() - bytes < this.minimum) this.refresh(now);
     return this.estimate() - bytes < this.minimum;
