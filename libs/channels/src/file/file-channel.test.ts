@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
+import { Counters, DELIVERED, type Sink } from '@sluice/core';
+import { createRegistry, defineFactory, factoryConfig, loadAgentConfig, type Diagnostic } from '@sluice/config';
+import { numbered } from '../testing/store-contract.js';
+import { fileChannel } from './file-channel.js';
+import { captureLogger, tempDir } from './test-support.js';
+
+const roots: string[] = [];
+after(() => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+});
+
+const nullSink = defineFactory({
+  kind: 'sink',
+  type: 'test_null',
+  aliases: [],
+  doc: 'Discards everything (tests).',
+  keys: {},
+  create: (): Sink => ({ batchSize: 100, start: async () => undefined, stop: async () => undefined, deliver: async () => DELIVERED }),
+});
+const defaultProcessor = defineFactory({
+  kind: 'processor',
+  type: 'default',
+  aliases: [],
+  doc: 'The one sink of the group (tests).',
+  keys: {},
+  create: (_config, sinks) => ({ batchSize: sinks[0]!.sink.batchSize, deliver: (batch, signal) => sinks[0]!.sink.deliver(batch, signal) }),
+});
+const registry = createRegistry([fileChannel, nullSink, defaultProcessor]);
+
+function load(channelLines: string[]) {
+  const text = [
+    'a1.channels = c1',
+    'a1.sinks = k1',
+    'a1.sinks.k1.type = test_null',
+    'a1.sinks.k1.channel = c1',
+    ...channelLines.map((l) => `a1.channels.c1.${l}`),
+  ].join('\n');
+  return loadAgentConfig({ file: 'a1.properties', agent: 'a1', registry, text });
+}
+
+const errorsOf = (d: readonly Diagnostic[]) => d.filter((x) => x.severity === 'error').map((x) => x.message);
+
+test("Flume's class name and keys are accepted, with Flume's defaults", () => {
+  const r = load(['type = org.apache.flume.channel.file.FileChannel', 'dataDirs = /d1, /d2']);
+  assert.deepEqual(errorsOf(r.diagnostics), []);
+  const c = r.topology!.channels[0]!;
+  assert.equal(c.type, 'file');
+  const config = factoryConfig(c);
+  assert.deepEqual(config['dataDirs'], ['/d1', '/d2']);
+  assert.equal(config['capacity'], 1_000_000);
+  assert.equal(config['transactionCapacity'], 10_000);
+  assert.equal(config['checkpointInterval'], 30_000);
+  assert.equal(config['maxFileSize'], 1_623_195_647);
+  assert.equal(config['minimumRequiredSpace'], 524_288_000);
+  assert.equal(config['keep-alive'], 3);
+  assert.equal(config['fsyncPerTransaction'], true);
+  assert.equal(config['fsyncInterval'], 5);
+  assert.equal(config['checkpointOnClose'], true);
+  assert.equal(config['useDualCheckpoints'], false);
+  assert.equal(config['repair'], false);
+});
+
+test('encryption keys are refused as not supported, never ignored', () => {
+  const r = load(['type = file', 'encryption.activeKey = key-0', 'encryption.keyProvider = JCEKSFILE', 'encryption.keyProvider.keyStoreFile = /k.jceks']);
+  const errors = errorsOf(r.diagnostics);
+  assert.equal(errors.length, 1, errors.join('\n'));
+  assert.match(errors[0]!, /encryption is not supported/);
+  assert.match(errors[0]!, /encryption\.activeKey/);
+  assert.equal(r.topology, undefined);
+});
+
+test('inconsistent keys are errors, each reported', () => {
+  const errors = errorsOf(
+    load(['type = file', 'capacity = 100', 'transactionCapacity = 1000', 'useDualCheckpoints = true', 'minimumRequiredSpace = 1000', 'dataDirs = /a,/a'])
+      .diagnostics,
+  );
+  assert.ok(errors.some((e) => /minimumRequiredSpace: invalid value "1000", expected an integer of at least 1048576/.test(e)), errors.join('\n'));
+  // The cross-key check runs only once every value is valid: fix the value, see the rest.
+  const more = errorsOf(load(['type = file', 'capacity = 100', 'transactionCapacity = 1000', 'useDualCheckpoints = true', 'dataDirs = /a,/a']).diagnostics);
+  assert.ok(more.some((e) => /transactionCapacity \(1000\) must not exceed capacity \(100\)/.test(e)), more.join('\n'));
+  assert.ok(more.some((e) => /backupCheckpointDir is not set/.test(e)));
+  assert.ok(more.some((e) => /same directory twice/.test(e)));
+  const same = errorsOf(load(['type = file', 'checkpointDir = /cp', 'useDualCheckpoints = true', 'backupCheckpointDir = /cp']).diagnostics);
+  assert.ok(same.some((e) => /must differ/.test(e)));
+  const stray = errorsOf(load(['type = file', 'backupCheckpointDir = /b']).diagnostics);
+  assert.ok(stray.some((e) => /useDualCheckpoints is false/.test(e)));
+});
+
+test('the directories default under the agent data dir, created at open', async () => {
+  const dataDir = tempDir();
+  roots.push(dataDir);
+  const r = load(['type = file', 'capacity = 50', 'transactionCapacity = 10']);
+  assert.deepEqual(errorsOf(r.diagnostics), []);
+  const counters = new Counters();
+  const { logger } = captureLogger();
+  const store = fileChannel.create(factoryConfig(r.topology!.channels[0]!) as never, { agent: 'a1', name: 'c1', logger, counters, dataDir });
+  assert.equal(store.capacity, 50);
+  await store.open();
+  assert.ok(fs.statSync(path.join(dataDir, 'c1', 'checkpoint')).isDirectory());
+  assert.ok(fs.statSync(path.join(dataDir, 'c1', 'data')).isDirectory());
+  assert.equal(await store.commit('p', numbered(0, 5)), 'ok');
+  assert.equal(counters.get('Open'), 1);
+  await store.close();
+  assert.ok(fs.existsSync(path.join(dataDir, 'c1', 'checkpoint', 'checkpoint')));
+});
