@@ -22,3 +22,6 @@ export type { MessageName, Status } from './protocol.js';
 export type { Compression } from './transport.js';
 export { DEFAULT_COMPRESSION_LEVEL } from './zlib-duplex.js';
 export { DEFAULT_FRAME_LIMITS } from './netty-framing.js';
+export { checkStoreType, FLUME_DEFAULT_STORE_TYPE, jksRemedy, readKeystore, readTruststore } from './tls-stores.js';
+export type { StoreSpec } from './tls-stores.js';
+export { readPkcs12Certificates } from './pkcs12-certs.js';

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { encodeBatch, SluiceError, textEvent } from '@sluice/core';
+import { createAvroClient } from './avro-client.js';
+import { createAvroServer } from './avro-server.js';
+import { memoryLogger } from './testing/memory-logger.js';
+import { makeTestCert } from './testing/tls-cert.js';
+import { checkStoreType, readKeystore, readTruststore } from './tls-stores.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-stores-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function configError(pattern: RegExp) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof SluiceError, String(err));
+    assert.equal(err.code, 'SLUICE_ERR_CONFIG');
+    assert.match(err.message, pattern);
+    return true;
+  };
+}
+
+const REMEDY = /keytool -importkeystore -srckeystore \/etc\/flume\/server\.jks -destkeystore \/etc\/flume\/server\.p12 -deststoretype PKCS12/;
+
+describe('store types', () => {
+  test('JKS (declared, or Flume’s default) is a config error that gives the keytool command', () => {
+    assert.throws(() => checkStoreType('JKS', '/etc/flume/server.jks'), configError(REMEDY));
+    assert.throws(() => checkStoreType('jks', '/etc/flume/server.jks'), configError(REMEDY));
+    assert.throws(() => checkStoreType(undefined, '/etc/flume/server.jks'), configError(/defaults to JKS/));
+    assert.throws(() => checkStoreType('JCEKS', '/etc/flume/server.jks'), configError(REMEDY));
+    assert.throws(() => checkStoreType('BKS', '/x'), configError(/BKS is not supported/));
+    assert.equal(checkStoreType('PKCS12', '/x'), 'PKCS12');
+    assert.equal(checkStoreType('pkcs12', '/x'), 'PKCS12');
+    assert.equal(checkStoreType('PEM', '/x'), 'PEM');
+  });
+
+  test('a file in JKS format is refused with the remedy even when declared PKCS12', () => {
+    const jks = join(dir, 'agent.jks');
+    writeFileSync(jks, Buffer.from('feedfeed0000000200000000', 'hex'));
+    assert.throws(() => readKeystore({ path: jks, type: 'PKCS12', password: 'x' }), configError(/keytool -importkeystore -srckeystore .*agent\.jks -destkeystore .*agent\.p12 -deststoretype PKCS12/));
+    assert.throws(() => readTruststore({ path: jks, type: 'PKCS12' }), configError(/truststore .*agent\.jks is a JKS keystore/));
+  });
+
+  test('a missing file is a config error naming it', () => {
+    assert.throws(() => readKeystore({ path: join(dir, 'nope.p12'), type: 'PKCS12' }), configError(/cannot read keystore .*nope\.p12/));
+  });
+});
+
+const cert = makeTestCert();
+const opensslSkip = typeof cert === 'string' ? cert : false;
+
+function tool(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore', timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('PKCS12 and PEM stores', { skip: opensslSkip }, () => {
+  if (typeof cert === 'string') return;
+  const tc = cert;
+  const certPem = join(dir, 'cert.pem');
+  const keyPem = join(dir, 'key.pem');
+  const ks = join(dir, 'ks.p12');
+  writeFileSync(certPem, tc.cert);
+  writeFileSync(keyPem, tc.key);
+  writeFileSync(ks, tc.pfx);
+  const fingerprint = new X509Certificate(tc.cert).fingerprint256;
+  const fingerprints = (ca: Buffer[]): string[] => ca.map((c) => new X509Certificate(c).fingerprint256);
+
+  test('certificate-only PKCS12 truststores are read directly (PBES2/AES and legacy 3DES)', () => {
+    const aes = join(dir, 'trust-aes.p12');
+    const des = join(dir, 'trust-3des.p12');
+    assert.ok(tool('openssl', ['pkcs12', '-export', '-nokeys', '-in', certPem, '-out', aes, '-passout', 'pass:changeit']));
+    assert.ok(
+      tool('openssl', ['pkcs12', '-export', '-nokeys', '-in', certPem, '-out', des, '-passout', 'pass:changeit', '-certpbe', 'PBE-SHA1-3DES', '-macalg', 'sha1']),
+    );
+    for (const path of [aes, des]) {
+      assert.deepEqual(fingerprints(readTruststore({ path, type: 'PKCS12', password: 'changeit' }).ca), [fingerprint]);
+    }
+    assert.throws(() => readTruststore({ path: aes, type: 'PKCS12', password: 'wrong' }), configError(/password is wrong/));
+  });
+
+  test('a truststore written by keytool (PKCS12) is read', (t) => {
+    const path = join(dir, 'trust-keytool.p12');
+    if (!tool('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', certPem, '-keystore', path, '-storetype', 'PKCS12', '-storepass', 'changeit'])) {
+      t.skip('keytool is not available');
+      return;
+    }
+    assert.deepEqual(fingerprints(readTruststore({ path, type: 'PKCS12', password: 'changeit' }).ca), [fingerprint]);
+  });
+
+  test('PEM truststore and PEM keystore', () => {
+    assert.deepEqual(fingerprints(readTruststore({ path: certPem, type: 'PEM' }).ca), [fingerprint]);
+    const both = join(dir, 'both.pem');
+    writeFileSync(both, Buffer.concat([tc.key, tc.cert]));
+    const k = readKeystore({ path: both, type: 'PEM' });
+    assert.ok(k.key && k.cert);
+    assert.throws(() => readKeystore({ path: certPem, type: 'PEM' }), configError(/private key/));
+  });
+
+  test('a server keystore and a client truststore from PKCS12 files talk TLS', async () => {
+    const trust = join(dir, 'trust-rt.p12');
+    assert.ok(tool('openssl', ['pkcs12', '-export', '-nokeys', '-in', certPem, '-out', trust, '-passout', 'pass:changeit']));
+    const server = createAvroServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: memoryLogger().logger,
+      tls: readKeystore({ path: ks, type: 'PKCS12', password: tc.passphrase }),
+      onAppendBatch: async () => 'OK',
+    });
+    const { port } = await server.listen();
+    const client = createAvroClient({
+      host: '127.0.0.1',
+      port,
+      tls: readTruststore({ path: trust, type: 'PKCS12', password: 'changeit' }),
+      requestTimeoutMs: 3000,
+    });
+    try {
+      assert.equal(await client.appendBatch(encodeBatch([textEvent('over TLS')])), 'OK');
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  test('a wrong keystore password is a config error when the server is created', () => {
+    assert.throws(
+      () =>
+        createAvroServer({
+          host: '127.0.0.1',
+          port: 0,
+          logger: memoryLogger().logger,
+          tls: readKeystore({ path: ks, type: 'PKCS12', password: 'wrong' }),
+          onAppendBatch: async () => 'OK',
+        }),
+      configError(/TLS key material/),
+    );
+  });
+});
