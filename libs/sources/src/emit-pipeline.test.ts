@@ -76,16 +76,36 @@ test('other errors are retried with a backoff and logged with err', async () => 
   assert.equal((warn['err'] as { message: string }).message, 'no answer');
 });
 
-test('aborting the signal gives up retries and logs the lost count', async () => {
-  const ch = new FakeChannel().failFull(1000, 10_000);
+test('close() emits everything queued at once, without waiting for commits', async () => {
+  const ch = new FakeChannel();
+  ch.hold();
+  const { p } = pipeline(ch, 1);
+  for (let i = 0; i < 5; i++) p.push(batch(i, 1));
+  await waitUntil(() => ch.waiting === 1, 'one emit');
+  await p.close();
+  assert.equal(ch.calls, 5, 'the window no longer applies');
+  ch.release();
+  await p.drained();
+  assert.deepEqual(ch.bodies(), ['0', '1', '2', '3', '4']);
+});
+
+test('close() cuts a retry wait short: one last attempt, then failures are reported lost', async () => {
+  const ch = new FakeChannel().failFull(1, 60_000);
   const { ctx, p } = pipeline(ch, 1);
   p.push(batch(0, 3));
   p.push(batch(3, 2));
   await waitUntil(() => p.retrying, 'a retry pause');
-  ctx.abort.abort();
+  ch.failFull(1, 60_000);
+  await p.close();
+  assert.equal(ch.calls, 3, 'both batches were re-emitted at once');
   await p.drained();
-  assert.equal(ch.batches.length, 0);
-  const lost = ctx.records.find((r) => r.msg.includes('lost'));
-  assert.equal(lost?.['events'], 5);
-  assert.equal(lost?.level, 50);
+  assert.deepEqual(ch.bodies(), []);
+  const lost = ctx.records.filter((r) => r.msg.includes('lost'));
+  assert.deepEqual(
+    lost.map((r) => [r.level, r['events']]),
+    [
+      [50, 3],
+      [50, 2],
+    ],
+  );
 });

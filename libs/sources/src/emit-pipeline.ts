@@ -5,8 +5,6 @@ export interface EmitPipelineOptions {
   readonly emit: Emit;
   readonly logger: Logger;
   readonly counters: Counters;
-  /** Aborting it gives up: nothing more is emitted or retried, and what is left is counted as lost. */
-  readonly signal: AbortSignal;
   /** Emits kept outstanding at once (emit commits in call order). */
   readonly maxInFlight: number;
   /** First backoff after an error other than ChannelFullError; grows linearly to 5× (Flume's pollable sources). */
@@ -18,23 +16,24 @@ export interface EmitPipelineOptions {
 interface Pending {
   readonly seq: number;
   readonly events: SluiceEvent[];
-  /** True once this batch was counted as received (retries are not counted again). */
-  counted: boolean;
 }
 
 const WARN_EVERY_MS = 10_000;
 
 /**
- * Sends a source's batches to `emit` in order, several at a time, and never loses one: a batch
- * whose emit fails (ChannelFullError or anything else) goes back to the head of the queue and is
- * re-emitted after `retryAfterMs` (full) or a backoff (other errors), first alone, then with the
- * full window once one commits. A batch that failed is re-emitted after the batches that were
- * already in flight behind it, so under FULL the commit order can differ from the read order
- * when the runtime commits a later in-flight batch; the emit contract keeps that from happening
- * unless room appears between two of them.
+ * Sends a source's batches to `emit` in order, at most `maxInFlight` at a time (a pending emit
+ * is the back-pressure: the runtime keeps it pending while a channel is full). A batch whose emit
+ * rejects (a ChannelFullError when the emit was bounded, or another error) goes back to the head
+ * of the queue with every batch that failed with it, and is re-emitted after `retryAfterMs`
+ * (full) or a backoff (other errors), first alone, then with the full window once one commits.
+ * The emit contract (commit order = call order, and a failure fails the emits behind it) keeps
+ * the order of the batches through retries.
  *
- * Counters: AppendBatchReceivedCount/EventReceivedCount once per batch, AppendBatchAcceptedCount/
- * EventAcceptedCount on commit, ChannelWriteFail per failed emit.
+ * `close()` ends retrying: what is queued is emitted at once, and a batch whose emit fails after
+ * that is reported lost (logged at error with its event count).
+ *
+ * Counters: AppendBatchReceivedCount/EventReceivedCount when a batch is pushed, AppendBatch-
+ * AcceptedCount/EventAcceptedCount on commit, ChannelWriteFail per rejected emit.
  */
 export class EmitPipeline {
   private readonly queue: Pending[] = [];
@@ -46,15 +45,14 @@ export class EmitPipeline {
   private retryDelayMs = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private errorRounds = 0;
-  private gaveUp = false;
+  private closing = false;
   private lastFullWarn = 0;
   private fullSinceWarn = 0;
   private drainWaiters: (() => void)[] = [];
+  private closeWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: EmitPipelineOptions) {
     this.window = opts.maxInFlight;
-    if (opts.signal.aborted) this.gaveUp = true;
-    else opts.signal.addEventListener('abort', () => this.giveUp(), { once: true });
   }
 
   /** Batches queued, in flight or waiting for a retry. */
@@ -67,36 +65,46 @@ export class EmitPipeline {
     return this.retryPending;
   }
 
-  /** Queues a batch; it is emitted after every batch pushed before it. Ignored after giving up. */
+  /** Queues a batch; it is emitted after every batch pushed before it. */
   push(events: SluiceEvent[]): void {
     if (events.length === 0) return;
-    if (this.gaveUp) {
-      this.reportLost(events.length);
-      return;
-    }
-    this.queue.push({ seq: this.seq++, events, counted: false });
+    this.opts.counters.inc('AppendBatchReceivedCount');
+    this.opts.counters.inc('EventReceivedCount', events.length);
+    this.queue.push({ seq: this.seq++, events });
     this.pump();
   }
 
-  /** Resolves once every pushed batch is committed, or the pipeline gave up (signal aborted). */
+  /**
+   * Stops retrying and emits everything still queued at once (a retry wait is cut short).
+   * Resolves once nothing more will be emitted; the emits may still be pending.
+   */
+  close(): Promise<void> {
+    this.closing = true;
+    this.window = Number.POSITIVE_INFINITY;
+    if (this.retryTimer !== undefined) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.retryPending = false;
+    }
+    this.pump();
+    if (!this.retryPending) return Promise.resolve();
+    // Emits that failed are waiting for the ones in flight with them: resent once those settle.
+    return new Promise((resolve) => this.closeWaiters.push(resolve));
+  }
+
+  /** Resolves once every pushed batch is committed or, after close(), reported lost. */
   drained(): Promise<void> {
-    if (this.backlog === 0 || this.gaveUp) return Promise.resolve();
+    if (this.backlog === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   private pump(): void {
-    while (!this.retryPending && !this.gaveUp && this.inFlight < this.window && this.queue.length > 0) {
+    while (!this.retryPending && this.inFlight < this.window && this.queue.length > 0) {
       this.send(this.queue.shift()!);
     }
   }
 
   private send(batch: Pending): void {
-    const { counters } = this.opts;
-    if (!batch.counted) {
-      batch.counted = true;
-      counters.inc('AppendBatchReceivedCount');
-      counters.inc('EventReceivedCount', batch.events.length);
-    }
     this.inFlight++;
     let result: Promise<void>;
     try {
@@ -115,7 +123,7 @@ export class EmitPipeline {
     this.inFlight--;
     counters.inc('AppendBatchAcceptedCount');
     counters.inc('EventAcceptedCount', batch.events.length);
-    if (!this.retryPending) {
+    if (!this.retryPending && !this.closing) {
       this.window = this.opts.maxInFlight;
       this.errorRounds = 0;
     }
@@ -126,6 +134,11 @@ export class EmitPipeline {
     const { counters, logger } = this.opts;
     this.inFlight--;
     counters.inc('ChannelWriteFail');
+    if (this.closing && !this.retryPending) {
+      logger.error({ err, events: batch.events.length }, 'emit failed while stopping; these events are lost');
+      this.notifyDrained();
+      return;
+    }
     this.failed.push(batch);
     if (err instanceof ChannelFullError) {
       this.retryDelayMs = Math.max(this.retryDelayMs, err.retryAfterMs);
@@ -150,10 +163,6 @@ export class EmitPipeline {
   }
 
   private afterSettle(): void {
-    if (this.gaveUp) {
-      if (this.inFlight === 0) this.finishGiveUp();
-      return;
-    }
     if (this.retryPending) {
       if (this.inFlight === 0 && this.retryTimer === undefined) this.scheduleRetry();
     } else {
@@ -169,6 +178,13 @@ export class EmitPipeline {
     this.queue.unshift(...this.failed.splice(0));
     const delay = this.retryDelayMs;
     this.retryDelayMs = 0;
+    if (this.closing) {
+      // Stopping: one last attempt, at once, for everything left.
+      this.retryPending = false;
+      this.pump();
+      this.notifyDrained();
+      return;
+    }
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.retryPending = false;
@@ -178,29 +194,9 @@ export class EmitPipeline {
     }, delay);
   }
 
-  private giveUp(): void {
-    if (this.gaveUp) return;
-    this.gaveUp = true;
-    if (this.retryTimer !== undefined) {
-      clearTimeout(this.retryTimer);
-      this.retryTimer = undefined;
-    }
-    if (this.inFlight === 0) this.finishGiveUp();
-  }
-
-  private finishGiveUp(): void {
-    const lost = [...this.queue.splice(0), ...this.failed.splice(0)].reduce((n, b) => n + b.events.length, 0);
-    this.reportLost(lost);
-    this.retryPending = false;
-    this.notifyDrained();
-  }
-
-  private reportLost(events: number): void {
-    if (events > 0) this.opts.logger.error({ events }, 'stopped before these events were committed; they are lost');
-  }
-
+  /** Wakes drained() once nothing is left, and close() once nothing is left to send. */
   private notifyDrained(): void {
-    if (this.backlog !== 0 && !this.gaveUp) return;
-    for (const w of this.drainWaiters.splice(0)) w();
+    if (this.backlog === 0) for (const w of this.drainWaiters.splice(0)) w();
+    if (this.closing && !this.retryPending && this.queue.length === 0) for (const w of this.closeWaiters.splice(0)) w();
   }
 }

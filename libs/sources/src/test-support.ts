@@ -26,9 +26,9 @@ type Outcome = { kind: 'full'; retryAfterMs: number } | { kind: 'error'; error: 
  * Stands in for the runtime's channels. `emit` commits (records) a batch, unless scripted
  * outcomes say it fails, or the channel is held: then emits wait until `release()`.
  *
- * Like the runtime (emit commits in call order), an emit that fails takes down every emit that
- * reaches the channel before the failure is delivered: they fail with the same error, so no
- * later batch commits ahead of a failed one.
+ * Like the runtime (emit commits in call order), a failing emit takes down the emits that reach
+ * the channel before its failure is delivered (the same microtask flush): they fail with the
+ * same error, so no later batch commits ahead of a failed one.
  */
 export class FakeChannel {
   /** Committed batches, in commit order. */
@@ -74,7 +74,7 @@ export class FakeChannel {
     const outcome = this.poison ?? this.outcomes.shift();
     if (outcome !== undefined && this.poison === undefined) {
       this.poison = outcome;
-      setImmediate(() => (this.poison = undefined));
+      queueMicrotask(() => (this.poison = undefined));
     }
     if (outcome?.kind === 'full') throw new ChannelFullError('c1', outcome.retryAfterMs);
     if (outcome?.kind === 'error') throw outcome.error;

@@ -105,6 +105,32 @@ test('stop kills the command and what its shell started, and flushes what was re
   assert.ok(ctx.records.some((r) => r.msg === 'command stopped'));
 });
 
+test('stop() resolves once the last lines are emitted, without waiting for their commit', async () => {
+  const ch = new FakeChannel();
+  ch.hold();
+  const { ctx, source } = setup({ command: "printf 'a\\nb\\nc'; exec sleep 30", shell: SH, batchSize: 2 }, ch);
+  await source.start();
+  await waitUntil(() => ch.waiting === 1, 'the first batch');
+  await source.stop();
+  assert.equal(ch.calls, 2, 'the partial batch was emitted at stop');
+  assert.equal(ctx.counters.get('EventAcceptedCount'), 0);
+  ch.release();
+  await waitUntil(() => ch.events().length === 3, 'the commits');
+  assert.deepEqual(ch.bodies(), ['a', 'b', 'c']);
+});
+
+test('aborting the context signal stops the source', async () => {
+  const { ch, ctx, source } = setup({ command: "printf 'x\\n'; sleep 30", shell: SH, batchSize: 10 });
+  await source.start();
+  const pid = startedPid(ctx);
+  await waitUntil(() => descendantsOf(pid).length > 0, 'printf to be done');
+  ctx.abort.abort();
+  await waitUntil(() => ctx.records.some((r) => r.msg === 'exec source stopped'), 'the stop');
+  assert.equal(isAlive(pid), false);
+  assert.deepEqual(ch.bodies(), ['x']);
+  await source.stop();
+});
+
 test('a command that ignores SIGTERM is killed after the grace period', async () => {
   const { ctx, source } = setup({ command: "trap '' TERM; echo ready; while :; do sleep 0.05; done", shell: SH });
   await source.start();

@@ -20,8 +20,11 @@ const MAX_STDERR_LINE = 64 * 1024;
  * a small backlog, or a batch waits to be retried after FULL, stdout is paused so the pipe fills
  * and the command blocks: nothing is buffered without bound and no line is dropped.
  *
- * The child shares the worker's process group (it dies with the worker); on stop, the child and
- * its descendants get SIGTERM, then SIGKILL after a short grace.
+ * The child shares the worker's process group (it dies with the worker). `stop()` (or the
+ * context's signal) sends SIGTERM to the child and its descendants (SIGKILL after a short grace),
+ * reads what they wrote until the pipe closes, and emits it, the last partial line included; it
+ * resolves once those emits are made (the runtime waits for their commits within its shutdown
+ * deadline).
  */
 export class ExecSource implements Source {
   private readonly logger: Logger;
@@ -46,7 +49,6 @@ export class ExecSource implements Source {
       emit: ctx.emit,
       logger: ctx.logger,
       counters: ctx.counters,
-      signal: ctx.signal,
       maxInFlight: MAX_IN_FLIGHT,
       onProgress: () => this.maybeResume(),
     });
@@ -71,13 +73,20 @@ export class ExecSource implements Source {
     clearTimeout(this.restartTimer);
     const child = this.child;
     if (child !== undefined) {
-      child.stdout?.destroy();
+      // Read what the command already wrote: the pipe ends once the command tree is gone.
+      this.paused = false;
+      child.stdout?.resume();
       await this.kill(child);
-      await this.childClosed;
+      if (!(await settlesWithin(this.childClosed, KILL_GRACE_MS))) {
+        this.logger.warn('the command output stayed open after the command ended; closing it');
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        await this.childClosed;
+      }
     }
     this.splitter.end();
     this.cutBatch();
-    await this.pipeline.drained();
+    await this.pipeline.close();
     this.logger.info('exec source stopped');
   }
 
@@ -145,7 +154,7 @@ export class ExecSource implements Source {
   }
 
   private maybePause(): void {
-    if (!this.paused && this.overloaded() && this.child?.stdout) {
+    if (!this.paused && this.stopping === undefined && this.overloaded() && this.child?.stdout) {
       this.paused = true;
       this.child.stdout.pause();
       this.logger.debug({ backlog: this.pipeline.backlog }, 'paused reading the command output');
@@ -212,6 +221,15 @@ export class ExecSource implements Source {
       await exited;
     }
   }
+}
+
+/** True if `promise` resolves within `ms`. */
+async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const result = await Promise.race([promise.then(() => true as const), timeout]);
+  clearTimeout(timer);
+  return result;
 }
 
 /** Resolves once none of `pids` is alive, checking every 20 ms, or after `maxMs`. */

@@ -10,8 +10,6 @@ export interface NetcatConnectionOptions {
   readonly emit: Emit;
   readonly counters: Counters;
   readonly logger: Logger;
-  /** Aborted on a hard stop: retries end and uncommitted lines are left unacknowledged. */
-  readonly signal: AbortSignal;
 }
 
 type Outcome = { kind: 'committed' } | { kind: 'failed'; message: string } | { kind: 'abandoned' };
@@ -31,6 +29,7 @@ export class NetcatConnection {
   private answered: Promise<void> = Promise.resolve();
   private ended = false;
   private stopping = false;
+  private readonly stopped = new AbortController();
   private lastFullWarn = 0;
   readonly closed: Promise<void>;
 
@@ -49,19 +48,17 @@ export class NetcatConnection {
   }
 
   /**
-   * Stops reading; resolves once the read in progress is answered (its batch committed, or given
-   * up on a hard stop) and the socket closed; a client that keeps its side open is disconnected
-   * after `graceMs`.
+   * Stops reading and retrying. Waits up to `graceMs` for the batch in progress to commit (its
+   * lines are answered), then up to `graceMs` for the client to close, then disconnects. Lines
+   * not answered `OK` by then were not acknowledged: the client resends them.
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     this.socket.pause();
-    if (this.busy) await this.answered;
-    else this.finish();
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([this.closed, grace]);
-    clearTimeout(timer);
+    if (this.busy) await withTimeout(this.answered, graceMs);
+    this.finish();
+    await withTimeout(this.closed, graceMs);
     this.socket.destroy();
     await this.closed;
   }
@@ -103,11 +100,11 @@ export class NetcatConnection {
   }
 
   private async commit(events: SluiceEvent[]): Promise<Outcome> {
-    const { counters, logger, signal } = this.opts;
+    const { counters, logger } = this.opts;
     counters.inc('AppendBatchReceivedCount');
     counters.inc('EventReceivedCount', events.length);
     for (;;) {
-      if (signal.aborted) {
+      if (this.stopping) {
         logger.warn({ events: events.length }, 'stopped before the lines were committed; they were not acknowledged');
         return { kind: 'abandoned' };
       }
@@ -127,7 +124,7 @@ export class NetcatConnection {
           this.lastFullWarn = now;
           logger.warn({ retryAfterMs: err.retryAfterMs }, 'channel full; pausing the connection');
         }
-        await sleep(err.retryAfterMs, signal);
+        await sleep(err.retryAfterMs, this.stopped.signal);
       }
     }
   }
@@ -152,6 +149,16 @@ export class NetcatConnection {
     if (!this.socket.destroyed) this.socket.end();
   }
 }
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first (never rejects). */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([promise.then(noop, noop), timeout]);
+  clearTimeout(timer);
+}
+
+function noop(): void {}
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -184,6 +184,28 @@ test('stop() closes the port and the connections', async () => {
   await assert.rejects(client(port), /ECONNREFUSED/);
 });
 
+test('stop() does not wait forever for a commit: unanswered lines are left to the client', async () => {
+  const ch = new FakeChannel();
+  ch.hold();
+  const { source, port } = await setup({}, ch);
+  const c = await client(port);
+  c.socket.write('pending\n');
+  await waitUntil(() => ch.waiting === 1, 'the emit');
+  const started = Date.now();
+  await source.stop();
+  await c.closed;
+  assert.ok(Date.now() - started < 5000);
+  assert.equal(c.replies(), '', 'no OK for a line not committed');
+  ch.release();
+});
+
+test('aborting the context signal stops the source', async () => {
+  const { ctx, port } = await setup();
+  ctx.abort.abort();
+  await waitUntil(() => ctx.records.some((r) => r.msg === 'netcat source stopped'), 'the stop');
+  await assert.rejects(client(port), /ECONNREFUSED/);
+});
+
 test('a port in use makes start() reject with a clear message', async () => {
   const other = createServer();
   await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));

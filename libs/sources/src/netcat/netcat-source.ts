@@ -4,8 +4,8 @@ import { SluiceError, type Source, type SourceContext } from '@sluice/core';
 import { charsetError } from '../charset.js';
 import { NetcatConnection } from './netcat-connection.js';
 
-/** How long a stopping source waits for a client to close its side before disconnecting it. */
-const CLOSE_GRACE_MS = 1000;
+/** How long a stopping connection waits for its batch to commit, then for the client to close. */
+const STOP_GRACE_MS = 1000;
 
 export const NETCAT_KEYS = {
   bind: { format: 'host', default: undefined, doc: 'Host name or IP address to listen on.' },
@@ -35,7 +35,9 @@ export type NetcatConfig = Config<typeof NETCAT_KEYS>;
 /**
  * The netcat source: a TCP server turning each `\n`-terminated line into an event and answering
  * `OK` per line only once the line is committed. When the channels are full it stops reading
- * the connection and retries (the client is slowed, never answered FAILED for it).
+ * the connection and retries (the client is slowed, never answered FAILED for it). `stop()` (or
+ * the context's signal) closes the port and the connections within about two seconds; lines
+ * not answered by then are left for the client to resend.
  */
 export class NetcatSource implements Source {
   private server: Server | undefined;
@@ -82,7 +84,7 @@ export class NetcatSource implements Source {
     const server = this.server;
     if (server === undefined) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    await Promise.all([...this.connections].map((c) => c.stop(CLOSE_GRACE_MS)));
+    await Promise.all([...this.connections].map((c) => c.stop(STOP_GRACE_MS)));
     await closed;
     this.ctx.logger.info('netcat source stopped');
   }
@@ -103,7 +105,6 @@ export class NetcatSource implements Source {
       emit: this.ctx.emit,
       counters,
       logger,
-      signal: this.ctx.signal,
     });
     this.connections.add(connection);
     counters.inc('OpenConnectionCount');

@@ -63,7 +63,6 @@ export class SeqSource implements Source {
       emit: ctx.emit,
       logger: ctx.logger,
       counters: ctx.counters,
-      signal: ctx.signal,
       maxInFlight: MAX_IN_FLIGHT,
       onProgress: () => this.scheduleFill(),
     });
@@ -77,7 +76,7 @@ export class SeqSource implements Source {
 
   stop(): Promise<void> {
     this.stopped = true;
-    this.finished ??= this.pipeline.drained().then(() => {
+    this.finished ??= this.pipeline.close().then(() => {
       this.logger.info({ generated: this.next }, 'sequence generator stopped');
     });
     return this.finished;
