@@ -30,6 +30,12 @@ export interface DirWriterOptions {
   onWriteError(err: Error, records: number): void;
 }
 
+/**
+ * fdatasyncs allowed at once per directory. Several overlap a sync's latency with the next group
+ * while leaving one of libuv's 4 default threads to writes and reads.
+ */
+const MAX_SYNCS = 3;
+
 function fdatasync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
 }
@@ -69,8 +75,12 @@ export class DirWriter {
   active: Segment;
   private queue: WriteOp[] = [];
   private writing = false;
-  private unsynced: WriteOp[] = [];
-  private syncing = false;
+  /** Records written and not yet durable, oldest first, each with its write number. */
+  private unsynced: { op: WriteOp; n: number }[] = [];
+  private writtenCount = 0;
+  /** The highest write number an fdatasync already started (or finished) covers. */
+  private covered = 0;
+  private syncsRunning = 0;
   /** Segments written since their last fdatasync (fsyncPerTransaction=false). */
   private readonly dirty = new Set<Segment>();
   private intervalSync: Promise<void> | undefined;
@@ -122,7 +132,7 @@ export class DirWriter {
     this.dead = true;
     this.queue = [];
     this.unsynced = [];
-    if (!this.writing && !this.syncing && this.syncsInFlight === 0) return Promise.resolve();
+    if (!this.writing && this.syncsInFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -151,7 +161,7 @@ export class DirWriter {
         if (this.dead) return this.checkIdle();
         seg.written = pos + length;
         if (this.opts.fsyncPerTransaction) {
-          for (const op of batch) this.unsynced.push(op);
+          for (const op of batch) this.unsynced.push({ op, n: ++this.writtenCount });
           this.maybeSync();
         } else {
           this.dirty.add(seg);
@@ -187,26 +197,34 @@ export class DirWriter {
     for (const op of failed) op.onFailed(error);
   }
 
+  /**
+   * Starts an fdatasync for the records written since the last one started, unless MAX_SYNCS are
+   * already running. An fdatasync started after a record was written makes that record durable,
+   * so the records that arrive while syncs run share the next one (group commit), and one that
+   * completes also completes every record written before it started.
+   */
   private maybeSync(): void {
-    if (this.syncing || this.unsynced.length === 0 || this.fatal || this.dead) {
+    if (this.syncsRunning >= MAX_SYNCS || this.covered === this.writtenCount || this.fatal || this.dead) {
       this.checkIdle();
       return;
     }
-    const batch = this.unsynced;
-    this.unsynced = [];
-    this.syncing = true;
-    const segs = [...new Set(batch.map((op) => op.seg))];
+    const target = this.writtenCount;
+    this.covered = target;
+    this.syncsRunning++;
+    const segs = [...new Set(this.unsynced.map((u) => u.op.seg))];
     this.syncSegments(segs).then(
       () => {
-        this.syncing = false;
+        this.syncsRunning--;
         if (this.dead) return this.checkIdle();
-        for (const op of batch) op.onDurable();
+        let done = 0;
+        while (done < this.unsynced.length && this.unsynced[done]!.n <= target) done++;
+        for (const u of this.unsynced.splice(0, done)) u.op.onDurable();
         this.maybeSync();
       },
       (err: unknown) => {
-        this.syncing = false;
+        this.syncsRunning--;
         if (this.dead) return this.checkIdle();
-        this.die(err, batch);
+        this.die(err, []);
       },
     );
   }
@@ -230,7 +248,10 @@ export class DirWriter {
     const error = fileError('io', `fdatasync in ${this.dir} failed: ${(err as Error).message}; reopen the channel`, err);
     this.fatal = error;
     this.opts.onFatal(error);
-    const failed = batch.concat(this.unsynced.splice(0), this.queue.splice(0));
+    const failed = batch.concat(
+      this.unsynced.splice(0).map((u) => u.op),
+      this.queue.splice(0),
+    );
     for (const op of failed) op.onFailed(error);
     this.checkIdle();
   }
@@ -259,7 +280,7 @@ export class DirWriter {
 
   /** True while a record is queued, being written or waiting for its fdatasync, or a sync runs. */
   get busy(): boolean {
-    return this.writing || this.syncing || this.syncsInFlight > 0 || this.queue.length > 0 || this.unsynced.length > 0;
+    return this.writing || this.syncsRunning > 0 || this.syncsInFlight > 0 || this.queue.length > 0 || this.unsynced.length > 0;
   }
 
   /** Resolves once every appended record has completed or failed. */
