@@ -31,7 +31,7 @@ const keys = {
     min: FLOOR_MINIMUM_REQUIRED_SPACE,
     doc: 'Bytes that must stay free on each data dir disk: below it commits answer full (takes, acks and checkpoints may still use it). At least 1 MiB.',
   },
-  'keep-alive': { format: 'int', default: 3, min: 0, doc: 'Seconds a put may wait for space before the channel answers full.' },
+  'keep-alive': { format: 'int', default: 3, min: 0, doc: 'Seconds a full channel asks a sender to wait before retrying, at most.' },
   checkpointOnClose: { format: 'bool', default: true, doc: 'Write a checkpoint when the channel stops, so the next start replays nothing.' },
   fsyncPerTransaction: {
     format: 'bool',

@@ -258,7 +258,12 @@ export class FileChannelStore implements ChannelStore {
       }
       if (stat === undefined) {
         if (!creatable.has(dir)) throw fileError('setup', `directory ${dir} does not exist; create it or fix the path`);
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const first = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        // Make the new directory entries durable, from the deepest up to the first one created.
+        for (let d = dir; first !== undefined; d = path.dirname(d)) {
+          fsyncDir(path.dirname(d));
+          if (d === first) break;
+        }
       } else if (!stat.isDirectory()) {
         throw fileError('setup', `${dir} is not a directory`);
       }
@@ -409,6 +414,10 @@ export class FileChannelStore implements ChannelStore {
 
   private settle<T>(op: Op<T>, err?: Error): void {
     op.settle(err);
+    if (err === undefined && this.diskFullLogged) {
+      this.diskFullLogged = false;
+      this.logger.info('Writes to the log succeed again.');
+    }
     this.drain();
   }
 
@@ -448,7 +457,7 @@ export class FileChannelStore implements ChannelStore {
   }
 
   private writeError(dir: string, err: Error, records: number): void {
-    if (isNoSpace((err as { cause?: unknown }).cause)) {
+    if (isNoSpace((err as { cause?: unknown }).cause) || isNoSpace(err)) {
       if (!this.diskFullLogged) {
         this.diskFullLogged = true;
         this.logger.error({ dir, records }, 'The disk is full: commits and acks are refused (retriable) until space returns; nothing written was lost.');

@@ -113,7 +113,12 @@ export class DirWriter {
     if (this.dead) throw fileError('io', `the writer of ${this.dir} was stopped`);
     let seg = this.active;
     if (seg.alloc + length > this.opts.maxFileSize && seg.alloc > SEGMENT_HEADER_SIZE) {
-      seg = this.opts.newSegment(this.dir);
+      try {
+        seg = this.opts.newSegment(this.dir);
+      } catch (err) {
+        this.opts.onWriteError(err as Error, 1);
+        throw err;
+      }
       this.active = seg;
     }
     const offset = seg.alloc;
