@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util';
+import { SluiceError } from '@sluice/core';
+
+export interface ParsedCommand {
+  readonly command: 'agent' | 'check' | 'help' | 'version';
+  readonly values: Record<string, string | boolean | undefined>;
+  /** Flume's `-Dkey=value` settings. */
+  readonly defines: Record<string, string>;
+  /** Notes for the operator about accepted-but-ignored flags. */
+  readonly notes: string[];
+}
+
+const COMMON = {
+  name: { type: 'string', short: 'n' },
+  'conf-file': { type: 'string', short: 'f' },
+  conf: { type: 'string', short: 'c' },
+  strict: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const AGENT = {
+  ...COMMON,
+  'run-dir': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'log-format': { type: 'string' },
+  'log-level': { type: 'string' },
+  'shutdown-timeout': { type: 'string' },
+  'restart-backoff-min': { type: 'string' },
+  'restart-backoff-max': { type: 'string' },
+  'restart-limit': { type: 'string' },
+  'restart-window': { type: 'string' },
+  'lease-timeout': { type: 'string' },
+  'exit-after': { type: 'string' },
+  'status-interval': { type: 'string' },
+  'no-reload-conf': { type: 'boolean' },
+} as const;
+
+/** Parses `sluice <command> [options]`, accepting Flume's flags (`-n`, `-f`, `-c`, `-Dk=v`). */
+export function parseCommand(argv: readonly string[]): ParsedCommand {
+  const defines: Record<string, string> = {};
+  const rest: string[] = [];
+  for (const a of argv) {
+    const m = /^-D([^=]+)=(.*)$/.exec(a);
+    if (m) defines[m[1]!] = m[2]!;
+    else rest.push(a);
+  }
+  const [first, ...args] = rest;
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') return { command: 'help', values: {}, defines, notes: [] };
+  if (first === 'version' || first === '--version' || first === '-V') return { command: 'version', values: {}, defines, notes: [] };
+  if (first !== 'agent' && first !== 'check') {
+    throw new SluiceError('SLUICE_ERR_USAGE', `unknown command "${first}": expected agent, check, help or version`);
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args, options: first === 'agent' ? AGENT : COMMON, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new SluiceError('SLUICE_ERR_USAGE', (err as Error).message, { cause: err });
+  }
+  const notes: string[] = [];
+  if (values['conf'] !== undefined) notes.push(`--conf ${String(values['conf'])} is ignored: Sluice needs no flume-env.sh or log4j directory.`);
+  if (values['no-reload-conf']) notes.push('--no-reload-conf: live reload is not built yet, so the file is never re-read anyway.');
+  if (!values['help']) {
+    if (typeof values['name'] !== 'string') throw new SluiceError('SLUICE_ERR_USAGE', 'missing -n/--name: the agent to run from the file');
+    if (typeof values['conf-file'] !== 'string') throw new SluiceError('SLUICE_ERR_USAGE', 'missing -f/--conf-file: the Flume properties file');
+  }
+  return { command: values['help'] ? 'help' : first, values, defines, notes };
+}
+
+/** A positive number of seconds or milliseconds from a flag, in ms; throws a usage error otherwise. */
+export function durationFlag(values: ParsedCommand['values'], flag: string, unitMs: number, fallbackMs: number): number {
+  const raw = values[flag];
+  if (raw === undefined) return fallbackMs;
+  if (typeof raw !== 'string' || !/^\d+(\.\d+)?$/.test(raw)) {
+    throw new SluiceError('SLUICE_ERR_USAGE', `--${flag} needs a non-negative number, not "${String(raw)}"`);
+  }
+  return Math.round(Number(raw) * unitMs);
+}
+
+export const HELP = `sluice — a Flume-compatible log and event collector
+
+Usage:
+  sluice agent -n NAME -f FILE [options]   run agent NAME from a Flume properties file
+  sluice check -n NAME -f FILE [--strict]  validate FILE and print the resolved topology
+  sluice help | --help                     this text
+  sluice version | --version               the version
+
+Agent options:
+  -n, --name NAME              agent name: the prefix of the keys in FILE (a1.sources = ...)
+  -f, --conf-file FILE         Flume properties file; real Flume configs run unchanged
+      --strict                 unknown keys are errors, not warnings
+      --run-dir DIR            sockets, pid lock, status.json (default /run/sluice/NAME as root,
+                               else $XDG_RUNTIME_DIR/sluice/NAME or /tmp/sluice-UID/NAME)
+      --data-dir DIR           durable state (default /var/lib/sluice/NAME as root,
+                               else ~/.local/share/sluice/NAME)
+      --log-format json|pretty JSON lines (default), or pretty when stdout is a terminal
+      --log-level LEVEL        trace, debug, info (default), warn, error
+      --shutdown-timeout SEC   deadline for a graceful stop (default 30)
+      --restart-backoff-min MS first restart delay of a dead worker (default 250; doubles, jittered)
+      --restart-backoff-max MS longest restart delay (default 30000)
+      --restart-limit N        more than N restarts within --restart-window marks a component
+      --restart-window SEC     failed (defaults 30 and 60)
+      --lease-timeout SEC      a taken batch not acknowledged in this time is re-queued (default 60)
+      --exit-after SEC         stop gracefully after SEC seconds (examples, benchmarks)
+      --status-interval MS     how often workers report counters and status.json is
+                               rewritten (default 1000)
+  Flume flags accepted: -c/--conf DIR (ignored), --no-reload-conf, -Dkey=value.
+
+Signals: SIGTERM or SIGINT stop gracefully (sources first, sinks drain, channels last).
+The agent logs one "agent ready" line when every worker runs, and rewrites
+RUN_DIR/status.json every second (components, pids, states, Flume counters).
+`;

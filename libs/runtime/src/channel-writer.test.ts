@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import pino from 'pino';
+import { CHANNEL_COUNTERS, Counters, decodeBatch, encodeBatch, type Reply } from '@sluice/core';
+import { ChannelService, MemoryStore } from '@sluice/channels';
+import { ChannelClient, ChannelServer, channelEndpoint } from '@sluice/transport';
+import { ChannelWriter } from './channel-writer.js';
+
+const logger = pino({ level: 'silent' });
+const dir = mkdtempSync(join(tmpdir(), 'sluice-writer-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const batchOf = (from: number, n: number) => encodeBatch(Array.from({ length: n }, (_, i) => ({ headers: {}, body: Buffer.from(String(from + i)) })));
+
+async function channel(name: string, capacity: number) {
+  const counters = new Counters(CHANNEL_COUNTERS);
+  const service = new ChannelService(new MemoryStore({ capacity, byteBudget: 0 }), {
+    name,
+    transactionCapacity: 100,
+    leaseMs: 60_000,
+    retryAfterMs: 5,
+    counters,
+    logger,
+  });
+  const endpoint = channelEndpoint(dir, name);
+  const server = new ChannelServer(endpoint, (peer, req) => service.handle(peer, req), logger);
+  await server.bind();
+  const sink = new ChannelClient(endpoint, 'sink:k:1:', logger);
+  sink.connect();
+  return { service, server, sink, endpoint };
+}
+
+test('batches are committed in write order even when the channel keeps answering FULL', async () => {
+  const ch = await channel('order', 25);
+  const client = new ChannelClient(ch.endpoint, 'source:r:1:', logger);
+  client.connect();
+  const writer = new ChannelWriter(client, { channel: 'order', window: 4, requestTimeoutMs: 5000, logger, txPrefix: 'w' });
+  const writes: Promise<void>[] = [];
+  for (let b = 0; b < 40; b++) writes.push(writer.write(batchOf(b * 10, 10)));
+  // A slow consumer: takes 7 at a time, so room appears in odd amounts while writes are refused.
+  const seen: number[] = [];
+  let tx = 0;
+  while (seen.length < 400) {
+    const reply: Reply = await ch.sink.request({ type: 'TAKE', tx: `t${tx}`, max: 7, waitMs: 50 }, 5000);
+    assert.equal(reply.type, 'BATCH');
+    if (reply.type === 'BATCH' && reply.count > 0) {
+      seen.push(...decodeBatch(reply.batch).map((e) => Number(e.body.toString())));
+      await ch.sink.request({ type: 'ACK', tx: `t${tx}` }, 5000);
+    }
+    tx++;
+  }
+  await Promise.all(writes);
+  assert.deepEqual(seen, Array.from({ length: 400 }, (_, i) => i));
+  writer.close();
+  await client.close();
+  await ch.sink.close();
+  await ch.server.close();
+  ch.service.close();
+});
+
+test('with a bound on waiting, a write to a full channel rejects with ChannelFullError', async () => {
+  const ch = await channel('bounded', 10);
+  const client = new ChannelClient(ch.endpoint, 'source:r:2:', logger);
+  client.connect();
+  const writer = new ChannelWriter(client, { channel: 'bounded', window: 2, requestTimeoutMs: 5000, logger, txPrefix: 'b' });
+  await writer.write(batchOf(0, 10));
+  await assert.rejects(writer.write(batchOf(10, 1), 100), { code: 'SLUICE_ERR_CHANNEL_FULL', retriable: true });
+  writer.close();
+  await client.close();
+  await ch.sink.close();
+  await ch.server.close();
+  ch.service.close();
+});
+
+test('a write survives a channel that answers late: the same tx is re-sent and stored once', async () => {
+  const endpoint = channelEndpoint(dir, 'late');
+  const client = new ChannelClient(endpoint, 'source:r:3:', logger);
+  client.connect();
+  const writer = new ChannelWriter(client, { channel: 'late', window: 2, requestTimeoutMs: 200, logger, txPrefix: 'l' });
+  const done = writer.write(batchOf(0, 3));
+  await new Promise((r) => setTimeout(r, 500)); // the channel is not there yet: the first PUT times out
+  const ch = await (async () => {
+    const counters = new Counters(CHANNEL_COUNTERS);
+    const service = new ChannelService(new MemoryStore({ capacity: 100, byteBudget: 0 }), {
+      name: 'late',
+      transactionCapacity: 100,
+      leaseMs: 60_000,
+      retryAfterMs: 5,
+      counters,
+      logger,
+    });
+    const server = new ChannelServer(endpoint, (peer, req) => service.handle(peer, req), logger);
+    await server.bind();
+    return { service, server };
+  })();
+  await done;
+  // zeromq may deliver both the original PUT (queued while disconnected) and the re-send: stored once.
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(ch.service.size, 3);
+  writer.close();
+  await client.close();
+  await ch.server.close();
+  ch.service.close();
+});

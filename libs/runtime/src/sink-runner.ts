@@ -1,0 +1,146 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Batch, SluiceError, type Counters, type Logger, type Reply, type SinkProcessor } from '@sluice/core';
+import type { ChannelClient } from '@sluice/transport';
+
+export interface SinkRunnerOptions {
+  readonly client: ChannelClient;
+  readonly processor: SinkProcessor;
+  readonly counters: Counters;
+  readonly logger: Logger;
+  /** A prefix for transaction ids, unique across restarts of the worker. */
+  readonly txPrefix: string;
+  /** TAKEs kept in flight ahead of the delivery (DESIGN §3). */
+  readonly prefetch: number;
+  /** How long a TAKE waits on an empty channel before answering an empty batch. */
+  readonly takeWaitMs: number;
+  readonly requestTimeoutMs: number;
+  /** The channel's lease; the runner renews a lease at a third of it while a delivery runs. */
+  readonly leaseMs: number;
+}
+
+interface Taken {
+  readonly tx: string;
+  readonly batch: Batch | undefined;
+}
+
+/**
+ * Drains one channel through a sink processor: TAKE → deliver → ACK on `ok`, NACK otherwise
+ * (DESIGN §3 rule 2). Delivery is sequential, in channel order; the next TAKEs are already in
+ * flight while a batch is delivered. After a failed delivery every prefetched batch is NACKed too,
+ * so the channel's order is kept, and the runner backs off (jittered, doubling to 5 s, as Flume's
+ * runner but without its fixed steps).
+ */
+export class SinkRunner {
+  private seq = 0;
+  private readonly takes: Promise<Taken>[] = [];
+  private failures = 0;
+
+  constructor(private readonly options: SinkRunnerOptions) {}
+
+  /**
+   * Runs until `stop` is aborted; with `drain` it also returns once a TAKE comes back empty
+   * (the channel is drained) — used at shutdown, bounded by the caller's deadline.
+   */
+  async run(stop: AbortSignal, drain?: AbortSignal): Promise<void> {
+    const { counters, logger } = this.options;
+    while (!stop.aborted) {
+      while (this.takes.length < this.options.prefetch) this.takes.push(this.take(drain?.aborted ? 0 : this.options.takeWaitMs));
+      const taken = await this.takes.shift()!;
+      if (!taken.batch) {
+        counters.inc('BatchEmptyCount');
+        if (drain?.aborted) break;
+        if (this.failures > 0) await this.backoff(stop);
+        continue;
+      }
+      const outcome = await this.deliver(taken.tx, taken.batch, stop);
+      if (outcome) {
+        this.failures = 0;
+        continue;
+      }
+      await this.returnPrefetched();
+      this.failures++;
+      await this.backoff(stop);
+    }
+    await this.returnPrefetched();
+    logger.debug('Sink runner stopped.');
+  }
+
+  private async take(waitMs: number): Promise<Taken> {
+    const tx = `${this.options.txPrefix}-${this.seq++}`;
+    for (;;) {
+      try {
+        const reply = await this.options.client.request({ type: 'TAKE', tx, max: this.options.processor.batchSize, waitMs }, waitMs + this.options.requestTimeoutMs);
+        if (reply.type === 'BATCH') return { tx, batch: reply.count > 0 ? new Batch(reply.batch, reply.count) : undefined };
+        this.options.counters.inc('ChannelReadFail');
+        this.options.logger.warn({ tx, reply: describe(reply) }, 'The channel refused a TAKE.');
+        return { tx, batch: undefined };
+      } catch (err) {
+        if (err instanceof SluiceError && err.code === 'SLUICE_ERR_STOPPED') return { tx, batch: undefined };
+        // A TAKE whose answer never came may hold a lease under this tx: NACK it before moving on.
+        this.options.counters.inc('ChannelReadFail');
+        this.options.logger.warn({ err, tx }, 'No answer to a TAKE; releasing it and trying again.');
+        await this.settle(tx, 'NACK');
+        return { tx, batch: undefined };
+      }
+    }
+  }
+
+  /** Delivers one taken batch, renewing its lease meanwhile; true when it was ACKed. */
+  private async deliver(tx: string, batch: Batch, stop: AbortSignal): Promise<boolean> {
+    const { client, processor, counters, logger, leaseMs, requestTimeoutMs } = this.options;
+    const renew = setInterval(() => {
+      client.request({ type: 'RENEW', tx }, requestTimeoutMs).catch(() => undefined);
+    }, Math.max(100, leaseMs / 3));
+    let delivery;
+    try {
+      delivery = await processor.deliver(batch, stop);
+    } catch (err) {
+      // A sink that throws broke its contract: crash-only, the supervisor restarts the worker.
+      clearInterval(renew);
+      throw err;
+    }
+    clearInterval(renew);
+    if (delivery.status === 'ok') {
+      await this.settle(tx, 'ACK');
+      return true;
+    }
+    if (delivery.status === 'reject') counters.inc('EventWriteFail', batch.count);
+    if (this.failures === 0) logger.warn({ err: delivery.error, events: batch.count }, 'Delivery failed; the batch goes back to the channel.');
+    await this.settle(tx, 'NACK');
+    return false;
+  }
+
+  /** ACK or NACK a lease, re-sending the same tx until the channel answers (it answers duplicates idempotently). */
+  private async settle(tx: string, type: 'ACK' | 'NACK'): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const reply = await this.options.client.request({ type, tx }, this.options.requestTimeoutMs);
+        if (reply.type === 'LEASE_EXPIRED' && type === 'ACK') {
+          this.options.counters.inc('LeaseExpiredAckCount');
+          this.options.logger.warn({ tx }, 'Delivered a batch whose lease had expired: it may be delivered again.');
+        }
+        return;
+      } catch (err) {
+        if (err instanceof SluiceError && err.code === 'SLUICE_ERR_STOPPED') return;
+        if (attempt % 10 === 0) this.options.logger.warn({ err, tx, type }, 'No answer from the channel; re-sending.');
+      }
+    }
+  }
+
+  private async returnPrefetched(): Promise<void> {
+    const pending = this.takes.splice(0);
+    for (const p of pending) {
+      const taken = await p;
+      if (taken.batch) await this.settle(taken.tx, 'NACK');
+    }
+  }
+
+  private async backoff(stop: AbortSignal): Promise<void> {
+    const cap = Math.min(5000, 250 * 2 ** Math.min(this.failures, 5));
+    await sleep(cap / 2 + Math.random() * (cap / 2), undefined, { signal: stop }).catch(() => undefined);
+  }
+}
+
+function describe(reply: Reply): string {
+  return reply.type === 'ERROR' ? `${reply.code}: ${reply.message}` : reply.type;
+}

@@ -1,0 +1,224 @@
+import { mkdirSync } from 'node:fs';
+import {
+  CHANNEL_COUNTERS,
+  Counters,
+  createLogger,
+  SINK_COUNTERS,
+  SOURCE_COUNTERS,
+  type ComponentContext,
+  type Logger,
+  type NamedSink,
+} from '@sluice/core';
+import { ChannelService } from '@sluice/channels';
+import { ChannelClient, ChannelServer, channelEndpoint } from '@sluice/transport';
+import { ChannelWriter } from './channel-writer.js';
+import { createEmitter } from './emitter.js';
+import { defaultRegistry } from './registry.js';
+import { SinkRunner } from './sink-runner.js';
+import { counterKey, peerId, type FromWorker, type ToWorker, type WorkerSpec } from './worker-spec.js';
+
+/**
+ * A worker process: runs one channel, one source, or one sink group (DESIGN §2), reports its
+ * counters to the supervisor, and exits when told to stop or when the supervisor is gone.
+ * Crash-only: an unexpected error is logged as fatal and the process exits non-zero.
+ */
+interface Running {
+  /** Counters per Flume key (`SOURCE.r1`). */
+  readonly counters: Map<string, Counters>;
+  stop(drain: boolean, deadlineMs: number): Promise<void>;
+  peerDied?(peer: string): Promise<void>;
+}
+
+function send(msg: FromWorker): void {
+  if (process.connected) process.send!(msg);
+}
+
+function context(spec: WorkerSpec, logger: Logger, name: string, counters: Counters): ComponentContext {
+  return { agent: spec.agent, name, logger, counters, dataDir: spec.dataDir };
+}
+
+async function runChannel(spec: WorkerSpec, logger: Logger): Promise<Running> {
+  const def = spec.topology.channels.find((c) => c.name === spec.name)!;
+  const counters = new Counters(CHANNEL_COUNTERS);
+  const store = defaultRegistry().get('channel', def.type).create(def.config as never, context(spec, logger, def.name, counters));
+  await store.open();
+  const service = new ChannelService(store, {
+    name: def.name,
+    transactionCapacity: (def.config['transactionCapacity'] as number | undefined) ?? Number.MAX_SAFE_INTEGER,
+    leaseMs: spec.tuning.leaseMs,
+    retryAfterMs: spec.tuning.retryAfterMs,
+    counters,
+    logger,
+  });
+  const server = new ChannelServer(channelEndpoint(spec.runDir, def.name), (peer, req) => service.handle(peer, req), logger);
+  await server.bind();
+  if (store.size > 0) logger.info({ events: store.size }, 'Channel opened with events from before.');
+  return {
+    counters: new Map([[counterKey('channel', def.name), counters]]),
+    async peerDied(peer) {
+      await service.peerDied(peer);
+    },
+    async stop() {
+      await server.close();
+      service.close();
+      if (store.size > 0 && def.type === 'memory') {
+        logger.error({ events: store.size }, 'Memory channel stopped with events still in it: they are lost.');
+      }
+      await store.close();
+    },
+  };
+}
+
+async function runSource(spec: WorkerSpec, logger: Logger): Promise<Running> {
+  const registry = defaultRegistry();
+  const def = spec.topology.sources.find((s) => s.name === spec.name)!;
+  const counters = new Counters(SOURCE_COUNTERS);
+  const ctx = context(spec, logger, def.name, counters);
+  const me = peerId('source', def.name, process.pid);
+  const clients: ChannelClient[] = [];
+  const writers = new Map<string, ChannelWriter>();
+  for (const channel of def.channels) {
+    const client = new ChannelClient(channelEndpoint(spec.runDir, channel), me, logger);
+    client.connect();
+    clients.push(client);
+    writers.set(
+      channel,
+      new ChannelWriter(client, {
+        channel,
+        window: spec.tuning.window,
+        requestTimeoutMs: spec.tuning.requestTimeoutMs,
+        logger,
+        txPrefix: `${me}${Date.now().toString(36)}`,
+      }),
+    );
+  }
+  const interceptors = def.interceptors.map((i) =>
+    registry.get('interceptor', i.type).create(i.config as never, { ...ctx, logger: logger.child({ interceptor: i.name }) }),
+  );
+  const selector = registry.get('selector', def.selector.type).create(def.selector.config as never, def.channels);
+  const abort = new AbortController();
+  const emit = createEmitter({ interceptors, selector, writers, logger });
+  const source = registry.get('source', def.type).create(def.config as never, { ...ctx, emit, signal: abort.signal });
+  await source.start();
+  return {
+    counters: new Map([[counterKey('source', def.name), counters]]),
+    async stop(_drain, deadlineMs) {
+      abort.abort();
+      await source.stop();
+      // Let batches already emitted reach their channels, within the deadline.
+      const until = Date.now() + deadlineMs;
+      while ([...writers.values()].some((w) => w.pending > 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      const left = [...writers.values()].reduce((n, w) => n + w.pending, 0);
+      if (left > 0) logger.error({ batches: left }, 'Stopped with batches not committed to a channel.');
+      for (const w of writers.values()) w.close();
+      await Promise.all(clients.map((c) => c.close()));
+    },
+  };
+}
+
+async function runSinkGroup(spec: WorkerSpec, logger: Logger): Promise<Running> {
+  const registry = defaultRegistry();
+  const group = spec.topology.groups.find((g) => g.name === spec.name)!;
+  const defs = group.sinks.map((n) => spec.topology.sinks.find((s) => s.name === n)!);
+  const counters = new Map<string, Counters>();
+  const named: NamedSink[] = defs.map((def) => {
+    const c = new Counters(SINK_COUNTERS);
+    counters.set(counterKey('sink', def.name), c);
+    const sinkLogger = group.implicit ? logger : logger.child({ sink: def.name });
+    return { name: def.name, sink: registry.get('sink', def.type).create(def.config as never, context(spec, sinkLogger, def.name, c)) };
+  });
+  // The runner's own counters (empty takes, read failures) belong to the sink of a group of one,
+  // and to the group's processor entry otherwise.
+  let runnerCounters = counters.get(counterKey('sink', defs[0]!.name))!;
+  if (!group.implicit) {
+    runnerCounters = new Counters(['BatchEmptyCount', 'ChannelReadFail', 'EventWriteFail']);
+    counters.set(counterKey('processor', group.name), runnerCounters);
+  }
+  for (const n of named) await n.sink.start();
+  const processor = registry.get('processor', group.processor.type).create(group.processor.config as never, named, context(spec, logger, group.name, runnerCounters));
+  const me = peerId('sink', group.name, process.pid);
+  const client = new ChannelClient(channelEndpoint(spec.runDir, defs[0]!.channel), me, logger);
+  client.connect();
+  const runner = new SinkRunner({
+    client,
+    processor,
+    counters: runnerCounters,
+    logger,
+    txPrefix: `${me}${Date.now().toString(36)}`,
+    prefetch: Math.max(1, Math.min(spec.tuning.window, 2)),
+    takeWaitMs: spec.tuning.takeWaitMs,
+    requestTimeoutMs: spec.tuning.requestTimeoutMs,
+    leaseMs: spec.tuning.leaseMs,
+  });
+  const stop = new AbortController();
+  const drain = new AbortController();
+  const running = runner.run(stop.signal, drain.signal);
+  running.catch(crash);
+  return {
+    counters,
+    async stop(drainFirst, deadlineMs) {
+      if (drainFirst) {
+        drain.abort();
+        const deadline = setTimeout(() => stop.abort(), deadlineMs);
+        await running;
+        clearTimeout(deadline);
+      }
+      stop.abort();
+      await running;
+      await client.close();
+      for (const n of named) await n.sink.stop();
+    },
+  };
+}
+
+function crash(err: unknown): never {
+  rootLogger?.fatal({ err }, 'Worker failed.');
+  process.exit(70);
+}
+
+let rootLogger: Logger | undefined;
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.env['SLUICE_WORKER'] ?? 'null') as WorkerSpec | null;
+  if (!spec || !process.send) {
+    console.error('worker-main is started by the sluice supervisor, not by hand');
+    process.exit(64);
+  }
+  const label = spec.kind === 'sink' ? 'sinkgroup' : spec.kind;
+  process.title = `sluice ${spec.agent} ${label}:${spec.name}`;
+  const logger = createLogger({ format: spec.logFormat, bindings: { agent: spec.agent, kind: spec.kind, component: spec.name } });
+  rootLogger = logger;
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  mkdirSync(spec.dataDir, { recursive: true, mode: 0o700 });
+
+  const running = await (spec.kind === 'channel' ? runChannel : spec.kind === 'source' ? runSource : runSinkGroup)(spec, logger);
+  const report = () => send({ type: 'counters', components: Object.fromEntries([...running.counters].map(([k, c]) => [k, c.snapshot()])) });
+  const reporter = setInterval(report, spec.tuning.countersIntervalMs);
+  report();
+  let stopping = false;
+  const stop = async (drain: boolean, deadlineMs: number, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(reporter);
+    await running.stop(drain, deadlineMs);
+    report();
+    logger.debug('Worker stopped.');
+    process.exit(code);
+  };
+  process.on('message', (msg: ToWorker) => {
+    if (msg.type === 'stop') void stop(msg.drain, msg.deadlineMs, 0).catch(crash);
+    else if (msg.type === 'peer-died') void running.peerDied?.(msg.peer).catch(crash);
+  });
+  // No orphans: when the supervisor is gone, stop at once (no drain) and exit.
+  process.on('disconnect', () => {
+    logger.warn('Supervisor is gone; stopping.');
+    void stop(false, 1000, 0).catch(crash);
+  });
+  process.on('SIGTERM', () => void stop(false, 1000, 0).catch(crash));
+  process.on('SIGINT', () => undefined); // the supervisor decides; a terminal's ^C reaches it
+  send({ type: 'ready' });
+  logger.info('Worker running.');
+}
+
+void main().catch(crash);

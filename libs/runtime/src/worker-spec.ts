@@ -1,0 +1,57 @@
+import type { LogFormat } from '@sluice/core';
+import type { Topology } from '@sluice/config';
+
+export type WorkerKind = 'channel' | 'sink' | 'source';
+
+/** What the supervisor hands a worker (as JSON in SLUICE_WORKER): the whole topology and its part in it. */
+export interface WorkerSpec {
+  readonly agent: string;
+  readonly kind: WorkerKind;
+  /** The channel, source or sink group name. */
+  readonly name: string;
+  readonly topology: Topology;
+  readonly runDir: string;
+  readonly dataDir: string;
+  readonly logFormat: LogFormat;
+  readonly tuning: Tuning;
+}
+
+/** Data-plane settings shared by every worker of an agent. */
+export interface Tuning {
+  readonly leaseMs: number;
+  readonly requestTimeoutMs: number;
+  /** Batches a source keeps in flight per channel; TAKEs a sink group keeps in flight. */
+  readonly window: number;
+  readonly takeWaitMs: number;
+  readonly retryAfterMs: number;
+  readonly countersIntervalMs: number;
+}
+
+export const DEFAULT_TUNING: Tuning = {
+  leaseMs: 60_000,
+  requestTimeoutMs: 10_000,
+  window: 4,
+  takeWaitMs: 500,
+  retryAfterMs: 50,
+  countersIntervalMs: 1000,
+};
+
+/** Messages from the supervisor to a worker over the fork IPC channel. */
+export type ToWorker =
+  | { readonly type: 'stop'; readonly drain: boolean; readonly deadlineMs: number }
+  | { readonly type: 'peer-died'; readonly peer: string };
+
+/** Messages from a worker to the supervisor. */
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'counters'; readonly components: Record<string, Record<string, number>> };
+
+/** Flume's JSON key of a component, e.g. `CHANNEL.c1`. */
+export function counterKey(kind: 'source' | 'channel' | 'sink' | 'processor', name: string): string {
+  return `${kind === 'processor' ? 'SINK_PROCESSOR' : kind.toUpperCase()}.${name}`;
+}
+
+/** The routing id a worker uses on its data-plane sockets; the supervisor names it when it dies. */
+export function peerId(kind: WorkerKind, name: string, pid: number): string {
+  return `${kind}:${name}:${pid}:`;
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { cleanup, SLUICE, tempDir } from '../support/agent.js';
+
+const dir = tempDir('check');
+after(() => cleanup(dir));
+
+function sluice(args: string[], config?: string) {
+  const file = join(dir, 'agent.properties');
+  if (config !== undefined) writeFileSync(file, config);
+  const res = spawnSync(process.execPath, [SLUICE, ...args.map((a) => (a === 'FILE' ? file : a))], { encoding: 'utf8' });
+  return { code: res.status, out: res.stdout, err: res.stderr };
+}
+
+const GOOD = `a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = seq
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.channels.c1.capacity = 1000
+a1.channels.c1.transactionCapacity = 100
+a1.sinks.k1.type = logger
+a1.sinks.k1.channel = c1
+`;
+
+test('check prints the resolved topology of a valid config', () => {
+  const r = sluice(['check', '-n', 'a1', '-f', 'FILE'], GOOD);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /r1/);
+  assert.match(r.out, /c1/);
+  assert.match(r.out, /k1/);
+});
+
+test('three mistakes are all reported with their lines, and nothing starts', () => {
+  const bad = GOOD.replace('a1.channels.c1.capacity = 1000', 'a1.channels.c1.capacity = lots')
+    .replace('a1.channels.c1.transactionCapacity = 100', 'a1.channels.c1.transactioncapacity = 100')
+    .replace('a1.sinks.k1.channel = c1', 'a1.sinks.k1.channel = c9');
+  const r = sluice(['check', '-n', 'a1', '-f', 'FILE'], bad);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /:7: error: .*capacity/, 'non-numeric capacity at line 7');
+  assert.match(r.err, /:8: warning: .*transactioncapacity.*did you mean.*transactionCapacity/i, 'typo at line 8');
+  assert.match(r.err, /:10: error: .*c9/, 'missing channel at line 10');
+});
+
+test('a typo alone is a warning (exit 0), and an error under --strict', () => {
+  const typo = GOOD.replace('a1.channels.c1.transactionCapacity = 100', 'a1.channels.c1.transactioncapacity = 100');
+  const lax = sluice(['check', '-n', 'a1', '-f', 'FILE'], typo);
+  assert.equal(lax.code, 0, lax.err);
+  assert.match(lax.err, /warning: .*did you mean/i);
+  const strict = sluice(['check', '-n', 'a1', '-f', 'FILE', '--strict'], typo);
+  assert.equal(strict.code, 1);
+  assert.match(strict.err, /error: .*transactioncapacity/);
+});
+
+test('a wrong agent name is an error naming the agents in the file', () => {
+  const r = sluice(['check', '-n', 'agent1', '-f', 'FILE'], GOOD);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /a1/);
+});
+
+test('a missing config file and a bad command line get clear errors', () => {
+  const missing = sluice(['agent', '-n', 'a1', '-f', join(dir, 'nope.properties')]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /nope\.properties/);
+  const usage = sluice(['agent', '-n', 'a1']);
+  assert.equal(usage.code, 2);
+  assert.match(usage.err, /-f\/--conf-file/);
+  const unknown = sluice(['agnet']);
+  assert.equal(unknown.code, 2);
+});
+
+test('--help and --version answer', () => {
+  const help = sluice(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /sluice agent -n NAME -f FILE/);
+  const version = sluice(['--version']);
+  assert.equal(version.code, 0);
+  assert.match(version.out, /^sluice \d+\.\d+\.\d+/);
+});

@@ -1,0 +1,167 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const SLUICE = resolve(__dirname, '..', '..', '..', 'apps', 'sluice', 'dist', 'main.js');
+
+/** A temp dir for one test, removed by `cleanup`. */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `sluice-${prefix}-`));
+}
+
+export interface StatusComponent {
+  id: string;
+  kind: string;
+  name: string;
+  type: string;
+  pid: number | null;
+  state: string;
+  restarts: number;
+}
+
+export interface Status {
+  state: string;
+  pid: number;
+  components: StatusComponent[];
+  counters: Record<string, Record<string, number>>;
+}
+
+/** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A running `sluice agent`, its run dir and its output. */
+export class AgentProcess {
+  readonly child: ChildProcess;
+  readonly runDir: string;
+  output = '';
+  private exitCode: number | null | undefined;
+
+  constructor(
+    readonly dir: string,
+    readonly name: string,
+    configText: string,
+    extraArgs: string[] = [],
+  ) {
+    const conf = join(dir, `${name}.properties`);
+    writeFileSync(conf, configText);
+    this.runDir = join(dir, 'run');
+    this.child = spawn(
+      process.execPath,
+      [SLUICE, 'agent', '-n', name, '-f', conf, '--run-dir', this.runDir, '--data-dir', join(dir, 'data'), '--log-format', 'json', ...extraArgs],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.child.on('exit', (code) => (this.exitCode = code));
+  }
+
+  status(): Status | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.runDir, 'status.json'), 'utf8')) as Status;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Waits for the "agent ready" state (status.json says running and every worker runs). */
+  async ready(timeoutMs = 30_000): Promise<Status> {
+    return waitFor(
+      'agent ready',
+      () => {
+        if (this.exitCode !== undefined) throw new Error(`agent exited with ${this.exitCode}:\n${this.output}`);
+        const s = this.status();
+        return s && s.state === 'running' && s.components.every((c) => c.state === 'running') ? s : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  component(id: string): StatusComponent {
+    const c = this.status()?.components.find((x) => x.id === id);
+    if (!c) throw new Error(`no component ${id} in status.json`);
+    return c;
+  }
+
+  counter(key: string, name: string): number {
+    return this.status()?.counters[key]?.[name] ?? 0;
+  }
+
+  /** SIGKILLs one worker and waits until the supervisor has restarted it (a new pid, running). */
+  async killWorker(id: string): Promise<number> {
+    const before = this.component(id).pid!;
+    process.kill(before, 'SIGKILL');
+    await waitFor(`${id} restarted`, () => {
+      const c = this.component(id);
+      return c.pid !== null && c.pid !== before && c.state === 'running' ? true : undefined;
+    });
+    return before;
+  }
+
+  /** SIGTERM, then waits for the exit (graceful stop); returns the exit code. */
+  async stop(timeoutMs = 30_000): Promise<number | null> {
+    if (this.exitCode === undefined) this.child.kill('SIGTERM');
+    await waitFor('agent exit', () => (this.exitCode !== undefined ? true : undefined), timeoutMs);
+    return this.exitCode ?? null;
+  }
+
+  logLines(): Record<string, unknown>[] {
+    return this.output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          return {};
+        }
+      });
+  }
+}
+
+/** Every line of every file in a file_roll directory, files in name order (their roll order). */
+export function readRolledLines(dir: string): string[] {
+  const files = readdirSync(dir).sort((a, b) => rollKey(a) - rollKey(b) || a.localeCompare(b));
+  const lines: string[] = [];
+  for (const f of files) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    if (text.length === 0) continue;
+    lines.push(...text.split('\n').slice(0, text.endsWith('\n') ? -1 : undefined));
+  }
+  return lines;
+}
+
+/** file_roll names files `<startMs>-<n>`: order by start time then counter. */
+function rollKey(name: string): number {
+  const m = /(\d+)-(\d+)/.exec(name);
+  return m ? Number(m[1]) * 1e6 + Number(m[2]) : 0;
+}
+
+export function cleanup(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Counts, per value, how often it occurs; for loss and duplicate accounting. */
+export function tally(lines: readonly string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const l of lines) m.set(l, (m.get(l) ?? 0) + 1);
+  return m;
+}
+
+/** Whether a process exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
