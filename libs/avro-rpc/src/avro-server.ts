@@ -113,6 +113,8 @@ export interface AvroServer {
 }
 
 const MAX_CACHED_PROTOCOLS = 32;
+const WARN_INTERVAL_MS = 60_000;
+const MAX_WARNED_PEERS = 1024;
 const OWN_HASH_KEY = AVRO_SOURCE_PROTOCOL_HASH.toString('hex');
 const SCHEMA_RESOLUTION_UNSUPPORTED = 'the request schema differs from AvroSourceProtocol (schema resolution is not supported)';
 
@@ -137,6 +139,7 @@ class AvroServerImpl implements AvroServer {
   private readonly open = new Set<ServerConnection>();
   private readonly protocols = new Map<string, ProtocolShape>([[OWN_HASH_KEY, LOCAL_SHAPE]]);
   private readonly secureContext: tls.SecureContext | undefined;
+  private readonly warnedAt = new Map<string, number>();
   private nextId = 1;
   private closing = false;
   readonly log: Logger;
@@ -257,6 +260,19 @@ class AvroServerImpl implements AvroServer {
     });
   }
 
+  /**
+   * A misbehaving peer is reported at warn once per address per minute, then at debug, so a
+   * client reconnecting in a loop with garbage does not flood the log (the counters count all).
+   */
+  shouldWarn(address: string): boolean {
+    const now = Date.now();
+    const last = this.warnedAt.get(address);
+    if (last !== undefined && now - last < WARN_INTERVAL_MS) return false;
+    if (this.warnedAt.size >= MAX_WARNED_PEERS) this.warnedAt.clear();
+    this.warnedAt.set(address, now);
+    return true;
+  }
+
   /** Avro's server-side handshake (Responder.handshake), with Flume's protocol pre-registered. */
   handshake(request: HandshakeRequest): { response: HandshakeResponse; remote: ProtocolShape | undefined } {
     const key = request.clientHash.toString('hex');
@@ -371,7 +387,8 @@ class ServerConnection {
   private count(reason: string, err?: unknown): void {
     this.rejected = true;
     this.server.counters.framesRejected++;
-    this.log.warn({ reason, err }, 'Closing the connection: the peer broke the Avro RPC protocol.');
+    const level = this.server.shouldWarn(this.peer.address) ? 'warn' : 'debug';
+    this.log[level]({ reason, err }, 'Closing the connection: the peer broke the Avro RPC protocol.');
   }
 
   private armStallTimer(what: string): void {
@@ -494,7 +511,8 @@ class ServerConnection {
 
   private errorResponse(serial: number, handshake: HandshakeResponse | null, message: string): void {
     this.server.counters.errorResponses++;
-    this.log.warn({ error: message }, 'Answering a request with an Avro error.');
+    const level = this.server.shouldWarn(this.peer.address) ? 'warn' : 'debug';
+    this.log[level]({ error: message }, 'Answering a request with an Avro error.');
     this.write(serial, handshake, { kind: 'error', message });
   }
 }

@@ -122,6 +122,7 @@ test('random, mutated and truncated frames never take the server down; a good cl
     log.lines().some((l) => l['msg'] === 'Closing the connection: the peer broke the Avro RPC protocol.' && typeof l['reason'] === 'string'),
     'rejections are logged with their reason',
   );
+  assert.equal(log.lines().filter((l) => l['level'] === 40).length, 1, 'one misbehaving address is reported once at warn, then at debug');
   t.diagnostic(`seed ${seed}, ${cases} cases, counters ${JSON.stringify(c)}`);
   await server.close();
 });

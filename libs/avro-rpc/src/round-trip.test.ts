@@ -162,6 +162,27 @@ describe('client ↔ server on 127.0.0.1', () => {
     }
   });
 
+  test('idle connections (plain and TLS) outlive the stall timeout; only a stalled frame is cut', async () => {
+    const tc = typeof cert === 'string' ? undefined : cert;
+    for (const tlsOptions of tc ? [undefined, { key: tc.key, cert: tc.cert }] : [undefined]) {
+      const { port, server } = await startServer(recorder().handler, { stallTimeoutMs: 150, tls: tlsOptions });
+      const c = client(port, tlsOptions && tc ? { tls: { ca: tc.cert } } : {});
+      assert.equal(await c.appendBatch(sampleBatch(1)), 'OK');
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(await c.appendBatch(sampleBatch(1)), 'OK');
+      assert.equal(c.stats.connectionsCreated, 1, 'the same connection was kept');
+      assert.equal(server.counters.framesRejected, 0);
+    }
+    const { port, server, lines } = await startServer(recorder().handler, { stallTimeoutMs: 150 });
+    const peer = net.connect({ host: '127.0.0.1', port });
+    peer.on('error', () => undefined);
+    const closed = new Promise((resolve) => peer.once('close', resolve));
+    peer.write(Buffer.from('0000000100000001000000ff01020304', 'hex')); // a frame that never completes
+    await closed;
+    assert.equal(server.counters.framesRejected, 1);
+    assert.ok(lines().some((l) => /stalled/.test(String(l['reason'])) && l['level'] === 40), 'logged at warn with its reason');
+  });
+
   test('a server answering FAILED: the status is returned, not thrown', async () => {
     const { port } = await startServer(recorder('FAILED').handler);
     const c = client(port);
