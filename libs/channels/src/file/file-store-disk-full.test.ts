@@ -14,7 +14,7 @@ after(() => {
 });
 
 /** A fresh tmpfs of `size` (needs root); skips the test elsewhere, fails under CI=true. */
-function tmpfs(t: TestContext, size: string): string | undefined {
+function tmpfs(t: TestContext, size: string, readOnly = false): string | undefined {
   if (process.getuid?.() !== 0) {
     if (process.env['CI'] === 'true') assert.fail('the disk-full tests need root for tmpfs in CI');
     t.skip('needs root for tmpfs');
@@ -22,7 +22,7 @@ function tmpfs(t: TestContext, size: string): string | undefined {
   }
   const root = tempDir('sluice-fc-tmpfs-');
   roots.push(root);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', root]);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}${readOnly ? ',ro' : ''}`, 'tmpfs', root]);
   mounts.push(root);
   return root;
 }
@@ -136,4 +136,18 @@ test('at ENOSPC commits and acks are refused retriably, nothing is lost or damag
   const expected = [...ok.slice(1).flatMap((i) => Array.from({ length: 200 }, (_, k) => i * 200 + k)), ...Array.from({ length: 200 }, (_, k) => 5000 + k)];
   assert.deepEqual(numbersOf(await again.take('all', 100_000)), expected);
   await again.close();
+});
+
+test('a data dir that is not writable is a clear start-up error', async (t) => {
+  const readOnly = tmpfs(t, '1m', true);
+  if (!readOnly) return;
+  const root = tempDir();
+  roots.push(root);
+  const options = testOptions(root, { dataDirs: [readOnly], createMissing: [path.join(root, 'checkpoint')] });
+  await assert.rejects(makeStore(options).store.open(), (err: Error) => {
+    assert.ok(err.message.includes(`cannot lock directory ${readOnly}`), err.message);
+    assert.match(err.message, /EROFS|read-only/);
+    return true;
+  });
+  assert.equal(fs.existsSync(path.join(root, 'checkpoint', 'in_use.lock')), false, 'the locks taken are released');
 });

@@ -262,3 +262,25 @@ test('a consumed segment holding the ACK of a batch still partly unacknowledged 
   assert.deepEqual(bodies(await b.take('all', 100)), range(5, 25), 'the acknowledged half stays acknowledged');
   await b.close();
 });
+
+test('a checkpoint naming batches whose segment is gone refuses to open; repair opens without them', async () => {
+  const options = fresh({ maxFileSize: 50 }); // one record per segment
+  const a = makeStore(options).store;
+  await a.open();
+  for (let i = 0; i < 3; i++) await a.commit(`p${i}`, numbered(i * 10, 10));
+  await a.close();
+  const files = segmentFiles(options.dataDirs[0]!);
+  assert.equal(files.length, 3);
+  fs.rmSync(files[1]!);
+  const name = path.basename(files[1]!);
+  await assert.rejects(makeStore(options).store.open(), (err: Error) => {
+    assert.ok(err.message.includes(`1 batches (10 events) in ${name}`), err.message);
+    assert.match(err.message, /was a data dir removed\?/);
+    return true;
+  });
+  const { store, lines } = makeStore({ ...options, repair: true });
+  await store.open();
+  assert.ok(lines.some((l) => l.level === LEVEL.error && l['events'] === 10 && l['segments'] === name));
+  assert.deepEqual(bodies(await store.take('t', 100)), [...range(0, 10), ...range(20, 10)]);
+  await store.close();
+});

@@ -150,13 +150,9 @@ function chooseCheckpoint(
       logger.warn({ dir, reason: read.reason }, `The ${source} is damaged; not using it.`);
       continue;
     }
-    const problem = checkpointProblem(read.data, segments, byDir);
-    if (problem !== undefined) {
-      logger.warn({ dir, reason: problem }, `The ${source} does not match the log; not using it.`);
-      continue;
-    }
     // Batches the checkpoint holds must still be on disk: a missing one is lost data.
-    const lost = read.data.entries.filter((e) => {
+    let data = read.data;
+    const lost = data.entries.filter((e) => {
       const seg = segments.get(e.segId);
       return seg === undefined || e.recOffset + e.recLen > seg.written;
     });
@@ -168,9 +164,14 @@ function chooseCheckpoint(
       }
       logger.error({ dir, batches: lost.length, events, segments: where }, 'Repair: batches of the checkpoint are missing from the data dirs; they are lost.');
       const gone = new Set(lost);
-      return { cp: { ...read.data, entries: read.data.entries.filter((e) => !gone.has(e)) }, source };
+      data = { ...data, entries: data.entries.filter((e) => !gone.has(e)) };
     }
-    return { cp: read.data, source };
+    const problem = checkpointProblem(data, segments, byDir);
+    if (problem !== undefined) {
+      logger.warn({ dir, reason: problem }, `The ${source} does not match the log; not using it.`);
+      continue;
+    }
+    return { cp: data, source };
   }
   return undefined;
 }
