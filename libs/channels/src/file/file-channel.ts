@@ -44,6 +44,13 @@ const keys = {
     default: false,
     doc: 'Sluice: open a log damaged in the middle by skipping the damaged records (each logged with what was lost) instead of refusing to start.',
   },
+  fsyncDelayMs: {
+    format: 'int',
+    default: 0,
+    min: 0,
+    max: 1000,
+    doc: 'Sluice, for benchmarks and tests only: a delay injected before every fdatasync, to measure the channel as on a slow disk.',
+  },
   'use-fast-replay': { format: 'bool', default: false, doc: 'Accepted for compatibility; has no effect (replay is always the fast one).' },
   'use-log-replay-v1': { format: 'bool', default: false, doc: 'Accepted for compatibility; has no effect.' },
 } as const;
@@ -110,6 +117,7 @@ export const fileChannel = defineFactory({
         fsyncPerTransaction: config.fsyncPerTransaction,
         fsyncIntervalMs: config.fsyncInterval * 1000,
         repair: config.repair,
+        syncDelayMs: config.fsyncDelayMs,
         createMissing,
       },
       ctx,

@@ -315,6 +315,9 @@ export class FileChannelStore implements ChannelStore {
       if (this.opsHead === this.ops.length) {
         this.ops = [];
         this.opsHead = 0;
+      } else if (this.opsHead > 1024 && this.opsHead * 2 > this.ops.length) {
+        this.ops = this.ops.slice(this.opsHead);
+        this.opsHead = 0;
       }
     } finally {
       this.draining = false;
