@@ -1,11 +1,11 @@
 import * as avro from 'avsc';
-import { SluiceError } from '@sluice/core';
+import { AvroReader, malformed } from './avro-reader.js';
 import { splitIntoBuffers } from './netty-framing.js';
 import {
-  CALL_META_TYPE,
   HANDSHAKE_REQUEST_TYPE,
   HANDSHAKE_RESPONSE_TYPE,
   STRING_TYPE,
+  type HandshakeMatch,
   type HandshakeRequest,
   type HandshakeResponse,
 } from './protocol.js';
@@ -25,20 +25,23 @@ const LONG_TYPE = avro.Type.forSchema('long');
 const EMPTY = Buffer.alloc(0);
 const EMPTY_META = Buffer.from([0]);
 const OK_FLAG = Buffer.from([0]);
+const MATCHES: readonly HandshakeMatch[] = ['BOTH', 'CLIENT', 'NONE'];
 
-function truncated(what: string, cause?: unknown): SluiceError {
-  return new SluiceError('SLUICE_ERR_PROTOCOL', `malformed Avro IPC message: ${what}`, { cause });
+/** Reads a HandshakeRequest (decoding is hand-written and bounded; encoding uses the avsc type). */
+function readHandshakeRequest(r: AvroReader): HandshakeRequest {
+  const clientHash = r.fixed(16, 'clientHash');
+  const clientProtocol = r.branch(2, 'clientProtocol') === 1 ? r.string('clientProtocol') : null;
+  const serverHash = r.fixed(16, 'serverHash');
+  const meta = r.branch(2, 'handshake meta') === 1 ? r.mapOfBytes('handshake meta') : null;
+  return { clientHash, clientProtocol, serverHash, meta };
 }
 
-function decodeAt<T>(type: avro.Type, buf: Buffer, pos: number, what: string): { value: T; offset: number } {
-  let res: { value: T; offset: number };
-  try {
-    res = type.decode(buf, pos) as { value: T; offset: number };
-  } catch (err) {
-    throw truncated(`bad ${what}`, err);
-  }
-  if (res.offset < 0) throw truncated(`truncated ${what}`);
-  return res;
+function readHandshakeResponse(r: AvroReader): HandshakeResponse {
+  const match = MATCHES[r.enumIndex(3, 'match')]!;
+  const serverProtocol = r.branch(2, 'serverProtocol') === 1 ? r.string('serverProtocol') : null;
+  const serverHash = r.branch(2, 'serverHash') === 1 ? r.fixed(16, 'serverHash') : null;
+  const meta = r.branch(2, 'handshake meta') === 1 ? r.mapOfBytes('handshake meta') : null;
+  return { match, serverProtocol, serverHash, meta };
 }
 
 export interface DecodedRequest {
@@ -65,16 +68,11 @@ export function encodeRequestBuffers(handshake: HandshakeRequest | null, message
 
 /** Decodes a request message; throws SLUICE_ERR_PROTOCOL when it is truncated or malformed. */
 export function decodeRequest(payload: Buffer, withHandshake: boolean): DecodedRequest {
-  let pos = 0;
-  let handshake: HandshakeRequest | null = null;
-  if (withHandshake) {
-    const hs = decodeAt<HandshakeRequest>(HANDSHAKE_REQUEST_TYPE, payload, pos, 'handshake request');
-    handshake = hs.value;
-    pos = hs.offset;
-  }
-  const meta = decodeAt<Record<string, Buffer>>(CALL_META_TYPE, payload, pos, 'call metadata');
-  const name = decodeAt<string>(STRING_TYPE, payload, meta.offset, 'message name');
-  return { handshake, meta: meta.value, message: name.value, params: payload.subarray(name.offset) };
+  const r = new AvroReader(payload);
+  const handshake = withHandshake ? readHandshakeRequest(r) : null;
+  const meta = r.mapOfBytes('call metadata');
+  const message = r.string('message name');
+  return { handshake, meta, message, params: payload.subarray(r.pos) };
 }
 
 /** What a response carries after its handshake: a result, an error, or nothing (handshake only). */
@@ -108,33 +106,23 @@ export interface DecodedResponse {
  * body is `none`; a bare handshake (ping) is `none` as well.
  */
 export function decodeResponse(payload: Buffer, withHandshake: boolean): DecodedResponse {
-  let pos = 0;
+  const r = new AvroReader(payload);
   let handshake: HandshakeResponse | null = null;
   if (withHandshake) {
-    const hs = decodeAt<HandshakeResponse>(HANDSHAKE_RESPONSE_TYPE, payload, pos, 'handshake response');
-    handshake = hs.value;
-    pos = hs.offset;
-    if (handshake.match === 'NONE' || pos === payload.length) return { handshake, body: { kind: 'none' } };
+    handshake = readHandshakeResponse(r);
+    if (handshake.match === 'NONE' || r.remaining === 0) return { handshake, body: { kind: 'none' } };
   }
-  const meta = decodeAt<Record<string, Buffer>>(CALL_META_TYPE, payload, pos, 'call metadata');
-  pos = meta.offset;
-  if (pos >= payload.length) throw truncated('truncated error flag');
-  const flag = payload[pos]!;
-  pos++;
+  r.mapOfBytes('call metadata');
+  const flag = r.fixed(1, 'error flag')[0]!;
   let body: ResponseBody;
   if (flag === 0) {
-    const idx = decodeAt<number>(LONG_TYPE, payload, pos, 'result');
-    body = { kind: 'result', statusIndex: idx.value };
-    pos = idx.offset;
+    body = { kind: 'result', statusIndex: r.long('result') };
   } else if (flag === 1) {
-    const branch = decodeAt<number>(LONG_TYPE, payload, pos, 'error union index');
-    if (branch.value !== 0) throw truncated(`error union branch ${branch.value} (only the string branch is known)`);
-    const msg = decodeAt<string>(STRING_TYPE, payload, branch.offset, 'error message');
-    body = { kind: 'error', message: msg.value };
-    pos = msg.offset;
+    if (r.branch(1, 'error union') !== 0) throw malformed('error union branch');
+    body = { kind: 'error', message: r.string('error message') };
   } else {
-    throw truncated(`error flag byte ${flag}`);
+    throw malformed(`error flag byte ${flag}`);
   }
-  if (pos !== payload.length) throw truncated('trailing bytes after the response');
+  if (r.remaining !== 0) throw malformed('trailing bytes after the response');
   return { handshake, body };
 }

@@ -112,6 +112,4 @@ export interface HandshakeResponse {
   meta: Record<string, Buffer> | null;
 }
 
-/** The call metadata of every request and response (`map<bytes>`). */
-export const CALL_META_TYPE = avro.Type.forSchema({ type: 'map', values: 'bytes' });
 export const STRING_TYPE = avro.Type.forSchema('string');
