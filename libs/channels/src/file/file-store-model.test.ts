@@ -39,7 +39,7 @@ const CAPACITY = 30;
 
 test('random commit/take/ack/nack/checkpoint/reopen/crash sequences match a reference queue', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(opArb, { maxLength: 45 }), fc.boolean(), async (ops, twoDirs) => {
+    fc.asyncProperty(fc.array(opArb, { maxLength: 45 }), fc.boolean(), fc.boolean(), async (ops, twoDirs, noCache) => {
       const root = tempDir();
       roots.push(root);
       const dirs = twoDirs ? [path.join(root, 'd1'), path.join(root, 'd2')] : [path.join(root, 'd1')];
@@ -48,6 +48,7 @@ test('random commit/take/ack/nack/checkpoint/reopen/crash sequences match a refe
         capacity: CAPACITY,
         dataDirs: dirs,
         maxFileSize: 400,
+        readCacheBytes: noCache ? 0 : undefined, // without a cache every take reads the log back
         createMissing: [path.join(root, 'checkpoint'), ...dirs],
       });
       let store: FileChannelStore = makeStore(options).store;

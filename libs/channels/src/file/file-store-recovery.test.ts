@@ -284,3 +284,21 @@ test('a checkpoint naming batches whose segment is gone refuses to open; repair 
   assert.deepEqual(bodies(await store.take('t', 100)), [...range(0, 10), ...range(20, 10)]);
   await store.close();
 });
+
+test('a batch damaged on disk after it was written fails its take (counted), and stays queued', async () => {
+  const options = fresh({ readCacheBytes: 0 });
+  const { store, counters } = makeStore(options);
+  await store.open();
+  await store.commit('p0', numbered(0, 10));
+  await store.commit('p1', numbered(10, 10));
+  const [file] = segmentFiles(options.dataDirs[0]!);
+  const offsets = recordOffsets(file!);
+  const fd = fs.openSync(file!, 'r+');
+  fs.writeSync(fd, Buffer.from([0xee]), 0, 1, offsets[0]! + 50);
+  fs.closeSync(fd);
+  await assert.rejects(store.take('t', 5), /no longer matches its checksum/);
+  assert.equal(counters.get('EventTakeErrorCount'), 1);
+  assert.equal(store.size, 20);
+  await assert.rejects(store.take('t', 5), /checksum/, 'the events are back at the head, not lost in a lease');
+  await store.close();
+});

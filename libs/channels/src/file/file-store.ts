@@ -746,6 +746,7 @@ export class FileChannelStore implements ChannelStore {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await Promise.all(this.dirs.map((d) => d.writer.idle()));
+    await Promise.allSettled([...this.loading.values()]); // reads of takes in flight
     await this.checkpointing;
     if (this.opts.checkpointOnClose && !this.fatal) {
       if (!this.opts.fsyncPerTransaction) {
@@ -771,8 +772,9 @@ export class FileChannelStore implements ChannelStore {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await Promise.all(this.dirs.map((d) => d.writer.kill()));
+    await Promise.allSettled([...this.loading.values()]);
     await this.checkpointing?.catch(() => undefined);
-    for (const s of this.segments.values()) if (s.busy === 0) s.close();
+    for (const s of this.segments.values()) s.close();
     for (const l of this.locks) l.abandon();
     this.locks = [];
     this.counters.set('Open', 0);
