@@ -25,3 +25,4 @@ export { DEFAULT_FRAME_LIMITS } from './netty-framing.js';
 export { checkStoreType, FLUME_DEFAULT_STORE_TYPE, jksRemedy, readKeystore, readTruststore } from './tls-stores.js';
 export type { StoreSpec } from './tls-stores.js';
 export { readPkcs12Certificates } from './pkcs12-certs.js';
+export { tlsVersionRange } from './tls-versions.js';
