@@ -92,3 +92,19 @@ test('a batch over transactionCapacity or malformed bytes is an error, not store
   assert.equal(svc.size, 0);
   svc.close();
 });
+
+test('TAKEs in flight together are served in the order they arrived', async () => {
+  const { svc } = service(100);
+  const takes = [0, 1, 2, 3].map((i) => svc.handle('snk', { type: 'TAKE', tx: `t${i}`, max: 5, waitMs: 5000 }));
+  const commits = [0, 1, 2, 3].map((i) => svc.handle('src', put(`p${i}`, i * 5, 5)));
+  await Promise.all(commits);
+  const got = (await Promise.all(takes)).map(taken);
+  assert.deepEqual(got, [0, 1, 2, 3].map((i) => [0, 1, 2, 3, 4].map((j) => i * 5 + j)));
+  // With events already queued, a new TAKE still waits its turn behind parked ones.
+  const parked = svc.handle('snk', { type: 'TAKE', tx: 'late1', max: 5, waitMs: 5000 });
+  const behind = svc.handle('snk', { type: 'TAKE', tx: 'late2', max: 5, waitMs: 0 });
+  await svc.handle('src', put('p9', 100, 5));
+  assert.deepEqual(taken(await parked), [100, 101, 102, 103, 104]);
+  assert.deepEqual(taken(await behind), []);
+  svc.close();
+});

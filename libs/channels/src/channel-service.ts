@@ -53,6 +53,7 @@ export class ChannelService {
   private readonly committed = new RecentSet(100_000);
   private readonly refusedEpoch = new Map<string, number>();
   private waiters: Waiter[] = [];
+  private serving = false;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -147,19 +148,24 @@ export class ChannelService {
       return errorReply(tx, new SluiceError('SLUICE_ERR_PROTOCOL', `transaction ${tx} already holds a lease`));
     }
     const limit = Math.max(1, Math.min(max, this.options.transactionCapacity));
-    for (;;) {
+    // TAKEs are served strictly in arrival order: a sink with several TAKEs in flight delivers
+    // their batches in the order it asked, so a later TAKE must never be served before an earlier one.
+    if (this.waiters.length === 0 && !this.serving) {
       const reply = await this.tryTake(peer, tx, limit);
       if (reply || waitMs <= 0) return reply ?? this.emptyReply(tx);
-      // A commit may have landed while the store was asked: park only if nothing is queued now.
-      if (this.store.size <= this.leasedEvents()) break;
+    } else if (waitMs <= 0) {
+      waitMs = 1;
     }
-    return new Promise<Reply>((resolve) => {
+    const answer = new Promise<Reply>((resolve) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.tx !== tx);
         resolve(this.emptyReply(tx));
       }, waitMs);
       this.waiters.push({ peer, tx, max: limit, timer, resolve });
     });
+    // A commit may have landed while the store was asked: serve now if anything is queued.
+    await this.serveWaiters();
+    return answer;
   }
 
   private async tryTake(peer: string, tx: string, max: number): Promise<Reply | undefined> {
@@ -178,16 +184,26 @@ export class ChannelService {
     return { type: 'BATCH', tx, count: 0, batch: emptyBatch() };
   }
 
+  /** Serves parked TAKEs in arrival order while events are queued; one loop at a time. */
   private async serveWaiters(): Promise<void> {
-    while (this.waiters.length > 0 && this.store.size > this.leasedEvents()) {
-      const w = this.waiters.shift()!;
-      const reply = await this.tryTake(w.peer, w.tx, w.max);
-      if (!reply) {
-        this.waiters.unshift(w);
-        return;
+    if (this.serving) return;
+    this.serving = true;
+    try {
+      while (this.waiters.length > 0 && this.store.size > this.leasedEvents()) {
+        const w = this.waiters[0]!;
+        const reply = await this.tryTake(w.peer, w.tx, w.max);
+        if (!reply) return;
+        if (this.waiters[0] !== w) {
+          // It timed out (answered empty) while the store was asked: give the events back.
+          await this.release(w.tx);
+          continue;
+        }
+        this.waiters.shift();
+        clearTimeout(w.timer);
+        w.resolve(reply);
       }
-      clearTimeout(w.timer);
-      w.resolve(reply);
+    } finally {
+      this.serving = false;
     }
   }
 

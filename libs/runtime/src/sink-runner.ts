@@ -33,6 +33,8 @@ interface Taken {
 export class SinkRunner {
   private seq = 0;
   private readonly takes: Promise<Taken>[] = [];
+  /** ACKs sent and not yet answered; the next delivery does not wait for them. */
+  private readonly acks = new Set<Promise<void>>();
   private failures = 0;
 
   constructor(private readonly options: SinkRunnerOptions) {}
@@ -62,12 +64,13 @@ export class SinkRunner {
       await this.backoff(stop);
     }
     await this.returnPrefetched();
+    await Promise.all(this.acks);
     logger.debug('Sink runner stopped.');
   }
 
   private async take(waitMs: number): Promise<Taken> {
     const tx = `${this.options.txPrefix}-${this.seq++}`;
-    for (;;) {
+    {
       try {
         const reply = await this.options.client.request({ type: 'TAKE', tx, max: this.options.processor.batchSize, waitMs }, waitMs + this.options.requestTimeoutMs);
         if (reply.type === 'BATCH') return { tx, batch: reply.count > 0 ? new Batch(reply.batch, reply.count) : undefined };
@@ -101,7 +104,10 @@ export class SinkRunner {
     }
     clearInterval(renew);
     if (delivery.status === 'ok') {
-      await this.settle(tx, 'ACK');
+      // The channel orders nothing after an ACK: send it and move on, keeping a window of them.
+      const ack = this.settle(tx, 'ACK').finally(() => this.acks.delete(ack));
+      this.acks.add(ack);
+      if (this.acks.size >= this.options.prefetch * 2) await Promise.race(this.acks);
       return true;
     }
     if (delivery.status === 'reject') counters.inc('EventWriteFail', batch.count);

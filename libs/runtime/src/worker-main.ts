@@ -145,7 +145,7 @@ async function runSinkGroup(spec: WorkerSpec, logger: Logger): Promise<Running> 
     counters: runnerCounters,
     logger,
     txPrefix: `${me}${Date.now().toString(36)}`,
-    prefetch: Math.max(1, Math.min(spec.tuning.window, 2)),
+    prefetch: spec.tuning.window,
     takeWaitMs: spec.tuning.takeWaitMs,
     requestTimeoutMs: spec.tuning.requestTimeoutMs,
     leaseMs: spec.tuning.leaseMs,

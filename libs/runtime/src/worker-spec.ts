@@ -32,7 +32,7 @@ export const DEFAULT_TUNING: Tuning = {
   requestTimeoutMs: 10_000,
   window: 4,
   takeWaitMs: 500,
-  retryAfterMs: 50,
+  retryAfterMs: 10,
   countersIntervalMs: 1000,
 };
 
