@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
-import { Counters, CHANNEL_COUNTERS, type Reply } from '@sluice/core';
+import { Counters, CHANNEL_COUNTERS, SluiceError, type Reply } from '@sluice/core';
 import { ChannelService } from './channel-service.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { bodies, numbered } from './testing/store-contract.js';
@@ -106,5 +106,23 @@ test('TAKEs in flight together are served in the order they arrived', async () =
   await svc.handle('src', put('p9', 100, 5));
   assert.deepEqual(taken(await parked), [100, 101, 102, 103, 104]);
   assert.deepEqual(taken(await behind), []);
+  svc.close();
+});
+
+test('a store that fails answers a retriable ERROR, keeps the lease, and refuses the rest of the epoch', async () => {
+  const counters = new Counters(CHANNEL_COUNTERS);
+  const store = new MemoryStore({ capacity: 100, byteBudget: 0 });
+  let failing = true;
+  const flaky = Object.assign(Object.create(store) as MemoryStore, {
+    commit: (tx: string, b: Parameters<MemoryStore['commit']>[1]) =>
+      failing ? Promise.reject(new SluiceError('SLUICE_ERR_CHANNEL_FULL', 'disk full', { retriable: true })) : store.commit(tx, b),
+  });
+  const svc = new ChannelService(flaky, { name: 'c1', transactionCapacity: 5, leaseMs: 60_000, retryAfterMs: 10, counters, logger: pino({ level: 'silent' }) });
+  const first = await svc.handle('src', put('a', 0, 2));
+  assert.ok(first.type === 'ERROR' && first.retriable);
+  failing = false;
+  assert.equal((await svc.handle('src', put('b', 2, 2))).type, 'FULL', 'a later batch of the same epoch waits its turn');
+  assert.equal((await svc.handle('src', put('a', 0, 2, 1))).type, 'COMMITTED');
+  assert.equal(counters.get('EventPutErrorCount'), 1);
   svc.close();
 });

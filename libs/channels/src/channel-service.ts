@@ -69,7 +69,21 @@ export class ChannelService {
     return this.store.size;
   }
 
+  /**
+   * Answers one request. A store that fails (a full disk, an I/O error) turns into an ERROR reply
+   * carrying its retriable flag: the sender re-sends the same tx, nothing is half-applied.
+   */
   async handle(peer: string, req: Request): Promise<Reply> {
+    try {
+      return await this.dispatch(peer, req);
+    } catch (err) {
+      if (!(err instanceof SluiceError)) throw err;
+      this.options.counters.inc(req.type === 'PUT' || req.type === 'COMMIT' ? 'EventPutErrorCount' : 'EventTakeErrorCount');
+      return errorReply(req.tx, err);
+    }
+  }
+
+  private async dispatch(peer: string, req: Request): Promise<Reply> {
     switch (req.type) {
       case 'PUT':
         return this.put(peer, req.tx, req.batch, req.commit, req.epoch);
@@ -129,7 +143,14 @@ export class ChannelService {
     if (epoch !== undefined && refused !== undefined && epoch <= refused) {
       return { type: 'FULL', tx, retryAfterMs: this.options.retryAfterMs };
     }
-    const outcome = await this.store.commit(tx, batch);
+    let outcome;
+    try {
+      outcome = await this.store.commit(tx, batch);
+    } catch (err) {
+      // Refused like FULL, so the sender's later batches cannot overtake this one.
+      if (epoch !== undefined) this.refusedEpoch.set(peer, epoch);
+      throw err;
+    }
     if (outcome === 'full') {
       if (epoch !== undefined) this.refusedEpoch.set(peer, epoch);
       return { type: 'FULL', tx, retryAfterMs: this.options.retryAfterMs };

@@ -1,6 +1,9 @@
 import { ChannelFullError, SluiceError, type Logger, type Reply } from '@sluice/core';
 import type { ChannelClient } from '@sluice/transport';
 
+/** Pause after a retriable channel error (a full disk): longer than a FULL, which clears fast. */
+const RETRY_AFTER_ERROR_MS = 250;
+
 interface Entry {
   readonly tx: string;
   readonly batch: Buffer;
@@ -107,6 +110,12 @@ export class ChannelWriter {
         this.onFull(e, reply.retryAfterMs);
         break;
       case 'ERROR':
+        if (reply.retriable) {
+          // The channel could not store it now (a full disk, an I/O error): retry in order, as for FULL.
+          if (e.epoch === this.epoch) this.options.logger.warn({ channel: this.options.channel, code: reply.code, reason: reply.message }, 'Channel refused a batch for now; retrying.');
+          this.onFull(e, RETRY_AFTER_ERROR_MS);
+          break;
+        }
         this.settle(e);
         e.reject(new SluiceError(reply.code as never, `channel ${this.options.channel}: ${reply.message}`, { retriable: reply.retriable }));
         break;

@@ -121,6 +121,12 @@ export class SinkRunner {
     for (let attempt = 0; ; attempt++) {
       try {
         const reply = await this.options.client.request({ type, tx }, this.options.requestTimeoutMs);
+        if (reply.type === 'ERROR' && reply.retriable) {
+          // The channel could not record it now (a full disk): the lease stays; ask again shortly.
+          if (attempt % 10 === 0) this.options.logger.warn({ tx, type, code: reply.code, reason: reply.message }, 'Channel could not record the outcome yet; retrying.');
+          await sleep(Math.min(5000, 100 * 2 ** Math.min(attempt, 6)));
+          continue;
+        }
         if (reply.type === 'LEASE_EXPIRED' && type === 'ACK') {
           this.options.counters.inc('LeaseExpiredAckCount');
           this.options.logger.warn({ tx }, 'Delivered a batch whose lease had expired: it may be delivered again.');

@@ -46,7 +46,8 @@ async function runChannel(spec: WorkerSpec, logger: Logger): Promise<Running> {
     name: def.name,
     transactionCapacity: (def.config['transactionCapacity'] as number | undefined) ?? Number.MAX_SAFE_INTEGER,
     leaseMs: spec.tuning.leaseMs,
-    retryAfterMs: spec.tuning.retryAfterMs,
+    // A full channel asks for a short pause, never longer than its keep-alive.
+    retryAfterMs: Math.min(spec.tuning.retryAfterMs, ((def.config['keep-alive'] as number | undefined) ?? 3) * 1000),
     counters,
     logger,
   });
