@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -145,16 +146,20 @@ test('retry when the directory path is not a directory any more', async () => {
   await sink.stop();
 });
 
-test('retry when the directory is not writable', { skip: process.getuid?.() === 0 ? 'root ignores permissions' : false }, async () => {
+test('retry when the directory is not writable', async () => {
   const dir = await tempDir();
-  const { sink } = await setup({ 'sink.directory': dir });
-  await chmod(dir, 0o500);
+  // Root ignores permission bits: as root, make the directory a read-only tmpfs instead (EROFS).
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', dir]);
+  else await chmod(dir, 0o500);
   try {
+    const { sink } = await setup({ 'sink.directory': dir });
     assert.equal((await sink.deliver(textBatch(['x']), NO_SIGNAL)).status, 'retry');
+    await sink.stop();
   } finally {
-    await chmod(dir, 0o700);
+    if (asRoot) execFileSync('umount', [dir]);
+    else await chmod(dir, 0o700);
   }
-  await sink.stop();
 });
 
 test('an existing file name is never overwritten', async () => {
