@@ -4,7 +4,8 @@
  *   1. seq → memory → null
  *   2. a pre-written 1,000,000-line file of 200-byte lines → exec `tail -n +1 -F` → memory → file_roll
  *      (checks the output's line count and sha256 against the input)
- * Usage: node test/dist/bench/run-bench.js [events]
+ * Usage: node test/dist/bench/run-bench.js [events]   (default 1,000,000; seq runs 3× that, since a
+ * 1M-event seq run lasts under a second and the clock's 100 ms granularity would dominate it)
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,8 @@ async function sha256File(paths: readonly string[]): Promise<string> {
   return hash.digest('hex');
 }
 
+const SEQ_EVENTS = 3 * EVENTS;
+
 interface Result {
   readonly name: string;
   readonly events: number;
@@ -52,13 +55,14 @@ interface Result {
 
 async function measure(
   name: string,
+  events: number,
   dir: string,
   config: string,
   bytesPerEvent: number,
   done: (agent: AgentProcess) => boolean,
   check: () => Promise<string>,
 ): Promise<Result> {
-  const agent = new AgentProcess(dir, 'bench', config, ['--status-interval', '20']);
+  const agent = new AgentProcess(dir, 'bench', config, ['--status-interval', '100']);
   try {
     const ready = await agent.ready(60_000);
     // The clock starts when the first event is counted by the source.
@@ -67,7 +71,7 @@ async function measure(
     const seconds = (Date.now() - start) / 1000;
     const pids = [ready.pid, ...agent.status()!.components.map((c) => c.pid!)];
     const processes = pids.map((p) => procStats(p)).filter((p): p is ProcStats => p !== undefined);
-    const result = { name, events: EVENTS, seconds, bytes: EVENTS * bytesPerEvent, processes, check: await check() };
+    const result = { name, events, seconds, bytes: events * bytesPerEvent, processes, check: await check() };
     await agent.stop(60_000);
     return result;
   } catch (err) {
@@ -93,7 +97,7 @@ async function seqToNull(): Promise<Result> {
 bench.channels = c1
 bench.sinks = k1
 bench.sources.r1.type = seq
-bench.sources.r1.totalEvents = ${EVENTS}
+bench.sources.r1.totalEvents = ${SEQ_EVENTS}
 bench.sources.r1.batchSize = 1000
 bench.sources.r1.channels = c1
 bench.channels.c1.type = memory
@@ -105,10 +109,11 @@ bench.sinks.k1.batchSize = 1000
 `;
     return await measure(
       'seq → memory → null',
+      SEQ_EVENTS,
       dir,
       config,
       7,
-      (a) => a.counter('SINK.k1', 'EventDrainSuccessCount') >= EVENTS,
+      (a) => a.counter('SINK.k1', 'EventDrainSuccessCount') >= SEQ_EVENTS,
       async () => 'null sink drained every event',
     );
   } finally {
@@ -148,6 +153,7 @@ bench.sinks.k1.sink.batchSize = 1000
     const outBytes = () => readdirSync(out).reduce((n, f) => n + statSync(join(out, f)).size, 0);
     return await measure(
       '1M-line file → exec tail -n +1 -F → memory → file_roll',
+      EVENTS,
       dir,
       config,
       200,
@@ -165,7 +171,7 @@ bench.sinks.k1.sink.batchSize = 1000
 }
 
 async function main(): Promise<void> {
-  console.log(`# Sluice benchmark — ${EVENTS.toLocaleString('en-US')} events per scenario, node ${process.version}`);
+  console.log(`# Sluice benchmark — node ${process.version}, ${EVENTS.toLocaleString('en-US')}-line file, ${SEQ_EVENTS.toLocaleString('en-US')} seq events`);
   print(await seqToNull());
   print(await fileToFileRoll());
 }

@@ -67,7 +67,7 @@ export class MemoryStore implements ChannelStore {
       const available = p.to - p.from;
       if (available <= need) {
         taken.push(p);
-        this.head++;
+        this.queue[this.head++] = undefined as unknown as Piece; // let the bytes go with the lease
         need -= available;
       } else {
         const slots = slotsOf(p.framing, p.from, p.from + need);
@@ -111,7 +111,7 @@ export class MemoryStore implements ChannelStore {
   async close(): Promise<void> {}
 
   private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    if (this.head > 64 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
