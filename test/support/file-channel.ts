@@ -1,0 +1,151 @@
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statfsSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { alive, waitFor, type AgentProcess } from './agent.js';
+
+/*
+ * Helpers of the file-channel end-to-end tests: hard kills of a whole agent, log lines by
+ * message, and a reader of the segment format documented in docs/file-channel.md (written from
+ * the document, not from the channel's code, so the tests also check the document).
+ */
+
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The pids whose parent is `pid` (from /proc). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(name));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+/**
+ * kill -9 of a whole agent, as a power cut of its process tree would be: the supervisor is
+ * frozen first (SIGSTOP, so it cannot react), then every worker's process group (workers are
+ * forked detached, each leads its own group; found both in status.json and as the supervisor's
+ * children in /proc) and the supervisor get SIGKILL. Resolves once all of them are gone.
+ * Returns the pids killed.
+ */
+export async function killAgentHard(agent: AgentProcess): Promise<number[]> {
+  const supervisor = agent.child.pid!;
+  signal(supervisor, 'SIGSTOP');
+  const workers = new Set<number>(childPids(supervisor));
+  for (const c of agent.status()?.components ?? []) if (c.pid !== null) workers.add(c.pid);
+  for (const w of workers) {
+    signal(-w, 'SIGKILL'); // its group: the worker and whatever it started
+    signal(w, 'SIGKILL'); // in case it was not a group leader
+  }
+  signal(supervisor, 'SIGKILL');
+  const all = [supervisor, ...workers];
+  await waitFor('every process of the agent gone', () => (all.every((p) => !alive(p) || isZombie(p)) ? true : undefined), 10_000);
+  await waitFor('agent exit seen', () => (agent.child.exitCode !== null || agent.child.signalCode !== null ? true : undefined), 10_000);
+  return all;
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** The agent's JSON log lines whose message matches. */
+export function logsMatching(agent: AgentProcess, re: RegExp): Record<string, unknown>[] {
+  return agent.logLines().filter((l) => typeof l['msg'] === 'string' && re.test(l['msg'] as string));
+}
+
+/** Pino's numeric levels. */
+export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
+
+/** Free bytes for an unprivileged writer on the file system holding `dir`. */
+export function freeBytes(dir: string): number {
+  const s = statfsSync(dir);
+  return s.bavail * s.bsize;
+}
+
+// ---- the segment format (docs/file-channel.md, "On-disk format (version 1)") -------------------
+
+export const SEGMENT_HEADER_SIZE = 40;
+export const RECORD_HEADER_SIZE = 16;
+const RECORD_MAGIC = 'SLRC';
+
+/** Segment files `log-<id>` of a data dir, oldest first. */
+export function segmentFiles(dataDir: string): string[] {
+  return readdirSync(dataDir)
+    .filter((n) => /^log-\d+$/.test(n))
+    .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
+    .map((n) => join(dataDir, n));
+}
+
+export interface RecordInfo {
+  /** Offset of the record header in the file. */
+  readonly offset: number;
+  /** Header plus payload. */
+  readonly length: number;
+  /** 1 = PUT, 2 = ACK. */
+  readonly type: number;
+  /** PUT only: the put sequence number and event count. */
+  readonly putSeq?: number;
+  readonly events?: number;
+}
+
+/**
+ * The records of a segment, by walking the length fields from the header on (no checksum check:
+ * the files read here are whole). Stops at the end of the file or at a header without the magic.
+ */
+export function segmentRecords(file: string): RecordInfo[] {
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r');
+  const records: RecordInfo[] = [];
+  try {
+    const head = Buffer.alloc(RECORD_HEADER_SIZE + 12);
+    let offset = SEGMENT_HEADER_SIZE;
+    while (offset + RECORD_HEADER_SIZE <= size) {
+      const n = readSync(fd, head, 0, head.length, offset);
+      if (n < RECORD_HEADER_SIZE || head.toString('latin1', 0, 4) !== RECORD_MAGIC) break;
+      const type = head[4]!;
+      const length = RECORD_HEADER_SIZE + head.readUInt32LE(8);
+      const put = type === 1 && n >= RECORD_HEADER_SIZE + 12;
+      records.push({
+        offset,
+        length,
+        type,
+        ...(put ? { putSeq: head.readDoubleLE(RECORD_HEADER_SIZE), events: head.readUInt32LE(RECORD_HEADER_SIZE + 8) } : {}),
+      });
+      offset += length;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return records;
+}
