@@ -34,8 +34,16 @@ export interface EmitOptions {
  */
 export type Emit = (events: readonly SluiceEvent[], options?: EmitOptions) => Promise<void>;
 
+/**
+ * Like Emit, for a batch that arrived already encoded (the avro source): its bytes go to the
+ * channels untouched when no interceptor and no per-event selector needs the events (no decode,
+ * no re-encode); otherwise it is decoded and emitted as events. The same ordering and FULL rules.
+ */
+export type EmitBatch = (batch: Batch, options?: EmitOptions) => Promise<void>;
+
 export interface SourceContext extends ComponentContext {
   readonly emit: Emit;
+  readonly emitBatch: EmitBatch;
   /** Aborted when the source must stop; a source stops reading and resolves its pending work. */
   readonly signal: AbortSignal;
 }
@@ -76,6 +84,8 @@ export interface ChannelSelector {
   required(event: SluiceEvent): readonly string[];
   /** Channels tried best-effort, per event; their failures are logged and counted only. */
   optional(event: SluiceEvent): readonly string[];
+  /** Present when the routing never depends on the event: batches can then pass through undecoded. */
+  readonly fixed?: { readonly required: readonly string[]; readonly optional: readonly string[] };
 }
 
 /** A sink with its name, as a sink processor sees it. */

@@ -1,4 +1,4 @@
-import { encodeBatch, type ChannelSelector, type Emit, type Interceptor, type Logger, type SluiceEvent } from '@sluice/core';
+import { encodeBatch, type Batch, type ChannelSelector, type Emit, type EmitBatch, type EmitOptions, type Interceptor, type Logger, type SluiceEvent } from '@sluice/core';
 import type { ChannelWriter } from './channel-writer.js';
 
 export interface EmitterOptions {
@@ -19,26 +19,34 @@ interface Route {
  * selector, encode once per distinct route, and commit to every required channel (in parallel).
  * Optional channels are written best-effort: their failures are logged, never returned.
  */
-export function createEmitter(options: EmitterOptions): Emit {
+export function createEmitter(options: EmitterOptions): { emit: Emit; emitBatch: EmitBatch } {
   const { interceptors, selector, writers, logger } = options;
-  return async (input, emitOptions) => {
+
+  /** Commits one encoded batch to its required channels, best-effort to its optional ones. */
+  const write = (batch: Buffer, events: number, required: readonly string[], optional: readonly string[], emitOptions?: EmitOptions) => {
+    for (const channel of optional) {
+      writers
+        .get(channel)!
+        .write(batch, 0)
+        .catch((err: unknown) => logger.warn({ err, channel, events }, 'Optional channel did not take a batch.'));
+    }
+    return Promise.all(required.map((channel) => writers.get(channel)!.write(batch, emitOptions?.fullWaitMs)));
+  };
+
+  const emit: Emit = async (input, emitOptions) => {
     let events = input as SluiceEvent[];
     for (const interceptor of interceptors) events = interceptor.intercept(events);
     if (events.length === 0) return;
-    const routes = route(events, selector);
-    const required: Promise<void>[] = [];
-    for (const r of routes) {
-      const batch = encodeBatch(r.events);
-      for (const channel of r.required) required.push(writers.get(channel)!.write(batch, emitOptions?.fullWaitMs));
-      for (const channel of r.optional) {
-        writers
-          .get(channel)!
-          .write(batch, 0)
-          .catch((err: unknown) => logger.warn({ err, channel, events: r.events.length }, 'Optional channel did not take a batch.'));
-      }
-    }
-    await Promise.all(required);
+    await Promise.all(route(events, selector).map((r) => write(encodeBatch(r.events), r.events.length, r.required, r.optional, emitOptions)));
   };
+
+  const emitBatch: EmitBatch = async (batch: Batch, emitOptions) => {
+    if (interceptors.length > 0 || !selector.fixed) return emit(batch.events(), emitOptions);
+    if (batch.count === 0) return;
+    await write(batch.bytes, batch.count, selector.fixed.required, selector.fixed.optional, emitOptions);
+  };
+
+  return { emit, emitBatch };
 }
 
 /** Groups events by their (required, optional) channel lists, keeping each group's order. */

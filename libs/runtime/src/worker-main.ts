@@ -98,8 +98,8 @@ async function runSource(spec: WorkerSpec, logger: Logger): Promise<Running> {
   );
   const selector = registry.get('selector', def.selector.type).create(def.selector.config as never, def.channels);
   const abort = new AbortController();
-  const emit = createEmitter({ interceptors, selector, writers, logger });
-  const source = registry.get('source', def.type).create(def.config as never, { ...ctx, emit, signal: abort.signal });
+  const { emit, emitBatch } = createEmitter({ interceptors, selector, writers, logger });
+  const source = registry.get('source', def.type).create(def.config as never, { ...ctx, emit, emitBatch, signal: abort.signal });
   await source.start();
   return {
     counters: new Map([[counterKey('source', def.name), counters]]),

@@ -107,6 +107,8 @@ export function fakeSourceContext(emit: Emit, name = 'r1'): FakeSourceContext {
     counters: new Counters(SOURCE_COUNTERS),
     dataDir: '/nonexistent',
     emit,
+    // A batch that arrived encoded is emitted as its events, as the runtime does when it must decode.
+    emitBatch: (batch, options) => emit(batch.events(), options),
     signal: abort.signal,
     abort,
   };

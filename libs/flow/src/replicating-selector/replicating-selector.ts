@@ -30,6 +30,6 @@ export const replicatingSelector: SelectorFactory<typeof REPLICATING_KEYS> = {
     }
     const required = Object.freeze(channels.filter((c) => !optionalNames.has(c)));
     const optional = Object.freeze(channels.filter((c) => optionalNames.has(c)));
-    return { required: () => required, optional: () => optional };
+    return { required: () => required, optional: () => optional, fixed: { required, optional } };
   },
 };
