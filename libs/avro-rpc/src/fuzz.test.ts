@@ -30,7 +30,7 @@ test('random, mutated and truncated frames never take the server down; a good cl
   const int = (n: number): number => Math.floor(rnd() * n);
   const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => int(256)));
 
-  const log = memoryLogger('warn');
+  const log = memoryLogger('debug');
   let handed = 0;
   const server = createAvroServer({
     host: '127.0.0.1',
@@ -48,6 +48,7 @@ test('random, mutated and truncated frames never take the server down; a good cl
     },
   });
   const { port } = await server.listen();
+  t.after(() => server.close());
 
   const captured = [
     ...framesOf(streamOf(loadCapture('cap-real'), 1, 'c2s')),
@@ -107,6 +108,7 @@ test('random, mutated and truncated frames never take the server down; a good cl
 
   // The server is alive and serves a well-behaved client.
   const client = createAvroClient({ host: '127.0.0.1', port, requestTimeoutMs: 3000 });
+  t.after(() => client.close());
   const before = handed;
   assert.equal(await client.appendBatch(encodeBatch([textEvent('still here', { seed: String(seed) })])), 'OK', `seed ${seed}`);
   assert.equal(handed, before + 1);
@@ -124,5 +126,4 @@ test('random, mutated and truncated frames never take the server down; a good cl
   );
   assert.equal(log.lines().filter((l) => l['level'] === 40).length, 1, 'one misbehaving address is reported once at warn, then at debug');
   t.diagnostic(`seed ${seed}, ${cases} cases, counters ${JSON.stringify(c)}`);
-  await server.close();
 });

@@ -165,10 +165,10 @@ describe('client ↔ server on 127.0.0.1', () => {
   test('idle connections (plain and TLS) outlive the stall timeout; only a stalled frame is cut', async () => {
     const tc = typeof cert === 'string' ? undefined : cert;
     for (const tlsOptions of tc ? [undefined, { key: tc.key, cert: tc.cert }] : [undefined]) {
-      const { port, server } = await startServer(recorder().handler, { stallTimeoutMs: 150, tls: tlsOptions });
+      const { port, server } = await startServer(recorder().handler, { stallTimeoutMs: 400, tls: tlsOptions });
       const c = client(port, tlsOptions && tc ? { tls: { ca: tc.cert } } : {});
       assert.equal(await c.appendBatch(sampleBatch(1)), 'OK');
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, 700));
       assert.equal(await c.appendBatch(sampleBatch(1)), 'OK');
       assert.equal(c.stats.connectionsCreated, 1, 'the same connection was kept');
       assert.equal(server.counters.framesRejected, 0);

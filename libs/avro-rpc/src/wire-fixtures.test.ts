@@ -378,14 +378,14 @@ describe('the client reproduces NettyAvroRpcClient bytes', () => {
   });
 });
 
-test('the server answers with a handshake-only response to a ping (empty message name)', async () => {
+test('the server answers with a handshake-only response to a ping (empty message name)', async (t) => {
   const s = await serverFor('OK');
+  t.after(() => s.server.close());
   const socket = await RawConnection.open(s.port);
   const ping = Buffer.concat([Buffer.from(OWN_HASH + '00' + OWN_HASH + '0200' + '00' + '00', 'hex')]);
   socket.write(encodeFrame(1, [ping]));
   const reply = await socket.read(8 + 4 + 4);
   assert.equal(hex(reply), '00000001' + '00000001' + '00000004' + '00000000');
   socket.destroy();
-  await s.server.close();
   assert.equal(s.handed.length, 0);
 });
