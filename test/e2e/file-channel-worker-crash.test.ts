@@ -102,10 +102,14 @@ test('SIGKILL of the file channel worker 10 times: every event arrives, duplicat
     const opens = logsMatching(agent, /^File channel open\.$/);
     assert.equal(opens.length, KILLS + 1);
     assert.ok(opens.some((o) => o['from'] === 'checkpoint'), 'restarts resumed from a checkpoint');
+    // A kill in the middle of a large writev may leave a torn last record (never an acknowledged
+    // one: its fdatasync had not run); such cuts are reported. Nothing else may be logged as an error.
+    const cuts = logsMatching(agent, /^Cut a torn/);
+    if (cuts.length > 0) console.log(`# torn tails cut at restart: ${JSON.stringify(cuts.map((c) => ({ file: c['file'], droppedBytes: c['droppedBytes'] })))}`);
     assert.deepEqual(
-      agent.logLines().filter((l) => Number(l['level']) >= LEVEL.error && !/Worker failed|Worker died/.test(String(l['msg']))),
+      agent.logLines().filter((l) => Number(l['level']) >= LEVEL.error && !cuts.includes(l)).map((l) => l['msg']),
       [],
-      'no error logged (torn record, damage, lost data)',
+      'no other error logged (damage, lost data, a failed worker)',
     );
     const segments = readdirSync(join(dir, 'data', 'c1', 'data')).filter((f) => f.startsWith('log-'));
     assert.ok(segments.length <= 3, `consumed segments are deleted (left: ${segments.join(', ')})`);

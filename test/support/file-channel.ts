@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statfsSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { alive, waitFor, type AgentProcess } from './agent.js';
@@ -77,6 +77,15 @@ function isZombie(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/**
+ * Starts an agent again in the directory of one that was killed. The dead agent's status.json
+ * still says "running" (AgentProcess.ready() would believe it): it is removed first.
+ */
+export function restartAgent(dir: string, start: () => AgentProcess): AgentProcess {
+  rmSync(join(dir, 'run', 'status.json'), { force: true });
+  return start();
 }
 
 /** The agent's JSON log lines whose message matches. */

@@ -111,3 +111,49 @@ test('the lock left by a crashed store is taken over by the next one', async () 
   assert.equal(store.size, 3);
   await store.close();
 });
+
+/** The pid of an exited, unreaped child of `parent` (a zombie), once there is one. */
+async function zombieChildOf(parent: number): Promise<number | undefined> {
+  for (let i = 0; i < 100; i++) {
+    for (const name of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (fields[0] === 'Z' && Number(fields[1]) === parent) return Number(name);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return undefined;
+}
+
+test('a lock held by a zombie (exited, not yet reaped: right after a kill -9 of an agent) is stale', async (t) => {
+  if (processStartTime(process.pid) === null) return t.skip('no /proc here');
+  // `sleep 0` exits at once and its parent, now `sleep 30` after exec, never reaps it.
+  const parent = spawn('sh', ['-c', 'sleep 0 & exec sleep 30'], { stdio: 'ignore' });
+  children.push(parent);
+  const zombie = await zombieChildOf(parent.pid!);
+  assert.ok(zombie !== undefined, 'a zombie appeared');
+  const options = fresh();
+  writeLock(options.dataDirs[0]!, { pid: zombie, start: processStartTime(zombie) });
+  const { store, lines } = makeStore(options);
+  await store.open();
+  const warn = lines.find((l) => /stale lock/.test(l.msg));
+  assert.ok(warn, 'taken over');
+  assert.equal(warn['stalePid'], zombie);
+  assert.match(String(warn['reason']), /not yet reaped/);
+  await store.close();
+});
+
+test('the lock error names what the holder runs', async () => {
+  const options = fresh();
+  const child = await liveChild();
+  writeLock(options.checkpointDir, { pid: child.pid!, start: processStartTime(child.pid!) });
+  await assert.rejects(makeStore(options).store.open(), (err: Error) => {
+    assert.match(err.message, new RegExp(`locked by process ${child.pid} \\(.*setTimeout`), err.message);
+    return true;
+  });
+});

@@ -38,6 +38,31 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether a process has exited but was not reaped yet (state Z or X in /proc/<pid>/stat). Such a
+ * process still answers kill(pid, 0) and keeps its start time, but holds no file: its lock is
+ * stale. Right after a kill -9 of a whole agent its workers are zombies until init reaps them.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** What a live lock holder runs (its process title, e.g. `sluice a1 channel:c1`), if readable. */
+function commandOf(pid: number): string | undefined {
+  try {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ').trim();
+    return cmd === '' ? undefined : cmd.length > 120 ? `${cmd.slice(0, 117)}...` : cmd;
+  } catch {
+    return undefined;
+  }
+}
+
 function parseOwner(text: string): LockOwner | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockOwner>;
@@ -57,6 +82,7 @@ function staleReason(owner: LockOwner, file: string): string | undefined {
     return held.has(file) ? undefined : 'left by an earlier instance in this process';
   }
   if (!isAlive(owner.pid)) return `process ${owner.pid} is gone`;
+  if (isZombie(owner.pid)) return `process ${owner.pid} has exited (not yet reaped)`;
   const start = processStartTime(owner.pid);
   if (owner.start !== null && start !== null && start !== owner.start) {
     return `pid ${owner.pid} now belongs to another process (start time ${start}, lock says ${owner.start})`;
@@ -65,10 +91,12 @@ function staleReason(owner: LockOwner, file: string): string | undefined {
 }
 
 function lockedError(dir: string, owner: LockOwner): SluiceError {
-  const where = owner.host !== '' && owner.host !== os.hostname() ? ` on host ${owner.host}` : '';
+  const remote = owner.host !== '' && owner.host !== os.hostname();
+  const command = remote ? undefined : commandOf(owner.pid);
+  const who = `process ${owner.pid}${remote ? ` on host ${owner.host}` : ''}${command ? ` (${command})` : ''}`;
   return new SluiceError(
     'SLUICE_ERR_LOCKED',
-    `directory ${dir} is locked by process ${owner.pid}${where} (${path.join(dir, LOCK_FILE)}); another agent or channel uses it`,
+    `directory ${dir} is locked by ${who} (${path.join(dir, LOCK_FILE)}); another agent or channel uses it`,
   );
 }
 
