@@ -53,8 +53,17 @@ test('100,000 lines appended to a tailed file arrive exactly once and in order',
     const lines = readRolledLines(out);
     assert.equal(lines.length, 100_000);
     for (let i = 0; i < lines.length; i++) if (lines[i] !== line(i)) assert.fail(`line ${i} is ${lines[i]}`);
-    await waitFor('counters reported', () => (agent.counter('SINK.k1', 'EventDrainSuccessCount') === 100_000 ? true : undefined), 5000);
+    // Each worker reports its counters once a second: wait for both reports to catch up.
+    await waitFor(
+      'counters reported',
+      () =>
+        agent.counter('SINK.k1', 'EventDrainSuccessCount') === 100_000 && agent.counter('CHANNEL.c1', 'EventTakeSuccessCount') === 100_000
+          ? true
+          : undefined,
+      5000,
+    );
     assert.equal(agent.counter('CHANNEL.c1', 'EventPutSuccessCount'), 100_000);
+    assert.equal(agent.counter('SOURCE.r1', 'EventAcceptedCount'), 100_000);
   } finally {
     assert.equal(await agent.stop(), 0);
   }

@@ -27,6 +27,11 @@ export class ChannelServer {
     this.loop = this.receive();
   }
 
+  /** The endpoint actually bound (a `tcp://host:*` endpoint resolves to its port). */
+  get boundEndpoint(): string {
+    return this.socket.lastEndpoint ?? this.endpoint;
+  }
+
   private async receive(): Promise<void> {
     for await (const [id, ...frames] of this.socket) {
       const peer = id!.toString();

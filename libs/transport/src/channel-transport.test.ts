@@ -29,7 +29,7 @@ function echoHandler(seen: string[]) {
 let port = 0;
 const endpoints = {
   'ipc://': () => channelEndpoint(dir, `c${port++}`),
-  'tcp://': () => `tcp://127.0.0.1:${41000 + Math.floor(Math.random() * 20000)}`,
+  'tcp://': () => 'tcp://127.0.0.1:*',
 };
 
 for (const [kind, make] of Object.entries(endpoints)) {
@@ -39,7 +39,7 @@ for (const [kind, make] of Object.entries(endpoints)) {
       const seen: string[] = [];
       const server = new ChannelServer(endpoint, echoHandler(seen), logger);
       await server.bind();
-      const client = new ChannelClient(endpoint, 'sink:k1:1', logger);
+      const client = new ChannelClient(server.boundEndpoint, 'sink:k1:1', logger);
       client.connect();
       const batch = encodeBatch([{ headers: { a: 'b' }, body: Buffer.from('hello') }]);
       const replies = await Promise.all([
@@ -65,7 +65,7 @@ for (const [kind, make] of Object.entries(endpoints)) {
       const endpoint = make();
       const server = new ChannelServer(endpoint, echoHandler([]), logger);
       await server.bind();
-      const client = new ChannelClient(endpoint, 'sink:k1:2', logger);
+      const client = new ChannelClient(server.boundEndpoint, 'sink:k1:2', logger);
       client.connect();
       const order: string[] = [];
       await Promise.all([
