@@ -81,3 +81,36 @@ test('--help and --version answer', () => {
   assert.equal(version.code, 0);
   assert.match(version.out, /^sluice \d+\.\d+\.\d+/);
 });
+
+test('sink group mistakes are found by check, not when the group\'s worker starts', () => {
+  const groups = `a1.sources = r1
+a1.channels = c1 c2
+a1.sinks = k1 k2 k3 k4
+a1.sinkgroups = g1 g2
+a1.sources.r1.type = seq
+a1.sources.r1.channels = c1 c2
+a1.channels.c1.type = memory
+a1.channels.c2.type = memory
+a1.sinks.k1.type = null
+a1.sinks.k1.channel = c1
+a1.sinks.k2.type = null
+a1.sinks.k2.channel = c1
+a1.sinks.k3.type = null
+a1.sinks.k3.channel = c2
+a1.sinks.k4.type = null
+a1.sinks.k4.channel = c2
+a1.sinkgroups.g1.sinks = k1 k2
+a1.sinkgroups.g1.processor.type = failover
+a1.sinkgroups.g1.processor.priority.k1 = 5
+a1.sinkgroups.g1.processor.priority.k2 = 5
+a1.sinkgroups.g2.sinks = k3
+a1.sinkgroups.g2.processor.type = load_balance
+`;
+  const r = sluice(['check', '-n', 'a1', '-f', 'FILE'], groups);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /:18: error: .*priority\.k1 and priority\.k2 are both 5/);
+  assert.match(r.err, /:22: error: .*at least two sinks/);
+  const mixed = sluice(['check', '-n', 'a1', '-f', 'FILE'], groups.replace('a1.sinkgroups.g1.processor.priority.k2 = 5', 'a1.sinkgroups.g1.processor.priority.k2 = 1').replace('a1.sinkgroups.g2.sinks = k3', 'a1.sinkgroups.g2.sinks = k3 k4').replace('a1.sinks.k2.channel = c1', 'a1.sinks.k2.channel = c2'));
+  assert.equal(mixed.code, 1);
+  assert.match(mixed.err, /g1: its sinks drain different channels \(c1, c2\)/);
+});

@@ -79,7 +79,7 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'check': {
       for (const note of cmd.notes) process.stderr.write(`note: ${note}\n`);
       const topology = load(cmd);
-      process.stdout.write(formatTopology(topology) + '\n');
+      process.stdout.write(formatTopology(topology, { registry: defaultRegistry() }) + '\n');
       return;
     }
     case 'agent':

@@ -101,6 +101,8 @@ export interface SelectorFactory<S extends KeySpecs = KeySpecs> extends Componen
 
 export interface ProcessorFactory<S extends KeySpecs = KeySpecs> extends ComponentSpec<S> {
   readonly kind: 'processor';
+  /** Checks that need the group's sinks (in list order), so `sluice check` reports them; each message is an error. */
+  checkGroup?(config: Config<S>, sinks: readonly string[]): string[];
   create(config: Config<S>, sinks: readonly NamedSink[], ctx: ComponentContext): SinkProcessor;
 }
 

@@ -345,6 +345,9 @@ function resolveGroups(ctx: Context): { groups: SinkGroupDef[]; grouped: Set<str
     const rest = own.filter((p) => p.key !== 'type');
     const config = validateComponent({ prefix: processorPrefix, spec: t.factory, props: rest, line: t.line, structuralKeys: ['type'], strict: ctx.strict }, ctx.report);
     if (config === undefined || !ok) continue;
+    const groupProblems = t.factory.checkGroup?.(config as never, sinks) ?? [];
+    for (const problem of groupProblems) ctx.report('error', t.line, `${processorPrefix}type: ${problem}`);
+    if (groupProblems.length > 0) continue;
     groups.push({ name, sinks, processor: { name, type: t.factory.type, config, line: t.line }, implicit: false, line: groupLine });
   }
   return { groups, grouped: new Set(owner.keys()) };
@@ -418,6 +421,13 @@ export function buildTopology(options: BuildTopologyOptions): TopologyResult {
   checkBatchSizes(sources, sinks, channels, report);
   checkBindClashes(sources, report);
 
+  // A sink group's worker takes every batch from one channel, whichever sink then delivers it.
+  for (const g of groups) {
+    const drained = [...new Set(g.sinks.map((n) => sinks.find((s) => s.def.name === n)?.def.channel).filter((c) => c !== undefined))];
+    if (drained.length > 1) {
+      report('error', g.line, `${agent}.sinkgroups.${g.name}: its sinks drain different channels (${drained.join(', ')}); Sluice needs every sink of a group bound to the same channel`);
+    }
+  }
   for (const sink of sinks) {
     if (grouped.has(sink.def.name)) continue;
     const namesake = groups.find((g) => g.name === sink.def.name);

@@ -111,6 +111,14 @@ export const failoverProcessor: ProcessorFactory<typeof FAILOVER_KEYS> = {
       doc: 'Priority of one sink of the group (priority.<sink>); higher is preferred, and no two sinks may share one. Sinks without one come after in list order (-1, -2, ...).',
     },
   },
+  checkGroup(config, sinks) {
+    try {
+      rankSinks(config, sinks.map((name) => ({ name, sink: undefined as never })));
+      return [];
+    } catch (err) {
+      return [(err as Error).message];
+    }
+  },
   create(config, sinks, ctx) {
     return new FailoverProcessor(config, sinks, ctx);
   },

@@ -106,6 +106,9 @@ export const loadBalanceProcessor: ProcessorFactory<typeof LOAD_BALANCE_KEYS> = 
   check(config) {
     return selectorOf(config.selector) === undefined ? [unsupportedSelector(config.selector)] : [];
   },
+  checkGroup(_config, sinks) {
+    return sinks.length < 2 ? [`the load_balance sink processor needs at least two sinks, got ${sinks.length} (${sinks.join(' ')})`] : [];
+  },
   create(config, sinks, ctx) {
     return new LoadBalanceProcessor(config, sinks, ctx);
   },
