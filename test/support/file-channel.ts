@@ -65,9 +65,14 @@ export async function killAgentHard(agent: AgentProcess): Promise<number[]> {
   }
   signal(supervisor, 'SIGKILL');
   const all = [supervisor, ...workers];
-  await waitFor('every process of the agent gone', () => (all.every((p) => !alive(p) || isZombie(p)) ? true : undefined), 10_000);
+  await waitFor('every process of the agent gone', () => (all.every(gone) ? true : undefined), 10_000);
   await waitFor('agent exit seen', () => (agent.child.exitCode !== null || agent.child.signalCode !== null ? true : undefined), 10_000);
   return all;
+}
+
+/** Whether a process has exited (gone, or a zombie not yet reaped). */
+export function gone(pid: number): boolean {
+  return !alive(pid) || isZombie(pid);
 }
 
 function isZombie(pid: number): boolean {
