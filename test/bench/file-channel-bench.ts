@@ -1,0 +1,205 @@
+/**
+ * File channel benchmark (issue 4). Measures, in one run, on the disk holding the temp dir:
+ *   1. the disk: fdatasync rate (4 KiB appends, each fdatasynced) and sequential write speed
+ *      (1 MiB writes, one fdatasync at the end), with node:fs;
+ *   2. a real agent, seq → file channel → null, 200-byte events in batches of 1000, with
+ *      fsyncPerTransaction = true, then the same with fsyncDelayMs = 2 (a slow disk); beside a
+ *      baseline with a memory channel (what the agent's other parts allow), and CPU per worker;
+ *   3. replay: 1,000,000 committed, un-taken events, the whole agent SIGKILLed with no checkpoint
+ *      covering them, then started again (the channel's ReplayDurationMs counter); and the start
+ *      after that, from the checkpoint written at the end of the replay.
+ * 200-byte events: seq bodies are short decimal numbers, so a static interceptor adds a header
+ * whose value pads each encoded event (Avro AvroFlumeEvent) to about 200 bytes.
+ *
+ * Usage: npm run build && node test/dist/bench/file-channel-bench.js [events]   (default 1,000,000)
+ */
+import { closeSync, fdatasyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeBatch } from '@sluice/core';
+import { AgentProcess, cleanup, tempDir, waitFor } from '../support/agent.js';
+import { killAgentHard, logsMatching, restartAgent } from '../support/file-channel.js';
+
+const EVENTS = Number(process.argv[2] ?? 1_000_000);
+const BATCH = 1000;
+const EVENT_BYTES = 200;
+
+/** The static header value that makes a seq event with a 6-digit body encode to EVENT_BYTES. */
+function padding(): string {
+  const sized = (v: number) => encodeBatch([{ headers: { p: 'x'.repeat(v) }, body: Buffer.from('500000') }]).length - encodeBatch([]).length;
+  let v = EVENT_BYTES - 20;
+  while (sized(v) < EVENT_BYTES) v++;
+  return 'x'.repeat(v);
+}
+const PAD = padding();
+/** Mean encoded size of the benchmark's events (bodies of 1 to 7 digits). */
+const MEAN_EVENT_BYTES = (() => {
+  const sample = Array.from({ length: 1000 }, (_, i) => ({ headers: { p: PAD }, body: Buffer.from(String(i * Math.floor(EVENTS / 1000))) }));
+  return (encodeBatch(sample).length - encodeBatch([]).length) / sample.length;
+})();
+
+interface Row {
+  readonly what: string;
+  readonly value: string;
+}
+const rows: Row[] = [];
+function row(what: string, value: string): void {
+  rows.push({ what, value });
+  console.log(`${what}: ${value}`);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+// ---- 1. the disk ---------------------------------------------------------------------------------
+
+function fdatasyncRate(dir: string, seconds = 2): number {
+  const file = join(dir, 'fsync-probe');
+  const fd = openSync(file, 'w');
+  const block = Buffer.alloc(4096, 1);
+  let n = 0;
+  const until = performance.now() + seconds * 1000;
+  try {
+    while (performance.now() < until) {
+      writeSync(fd, block);
+      fdatasyncSync(fd);
+      n++;
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(file);
+  }
+  return n / seconds;
+}
+
+function sequentialWrite(dir: string, mib = 512): number {
+  const file = join(dir, 'write-probe');
+  const fd = openSync(file, 'w');
+  const chunk = Buffer.alloc(1024 * 1024, 3);
+  const started = performance.now();
+  try {
+    for (let i = 0; i < mib; i++) writeSync(fd, chunk);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  rmSync(file);
+  return mib / seconds;
+}
+
+// ---- 2. throughput through an agent -----------------------------------------------------------------
+
+/** CPU seconds (user + system) a process has used so far, from /proc (100 ticks per second). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function source(total: number): string {
+  return `bench.sources = r1
+bench.sources.r1.type = seq
+bench.sources.r1.totalEvents = ${total}
+bench.sources.r1.batchSize = ${BATCH}
+bench.sources.r1.channels = c1
+bench.sources.r1.interceptors = i1
+bench.sources.r1.interceptors.i1.type = static
+bench.sources.r1.interceptors.i1.key = p
+bench.sources.r1.interceptors.i1.value = ${PAD}
+`;
+}
+
+function channel(extra: string, type = 'file'): string {
+  const file = type === 'file' ? 'bench.channels.c1.minimumRequiredSpace = 104857600\n' : 'bench.channels.c1.capacity = 100000\n';
+  return `bench.channels = c1
+bench.channels.c1.type = ${type}
+bench.channels.c1.transactionCapacity = ${BATCH}
+${file}${extra}`;
+}
+
+async function throughput(label: string, extra: string, type = 'file'): Promise<void> {
+  const dir = tempDir('bench-fc');
+  const config = `${source(EVENTS)}${channel(extra, type)}bench.sinks = k1
+bench.sinks.k1.type = null
+bench.sinks.k1.channel = c1
+bench.sinks.k1.batchSize = ${BATCH}
+`;
+  const agent = new AgentProcess(dir, 'bench', config, ['--status-interval', '20']);
+  try {
+    await agent.ready(60_000);
+    const start = await waitFor('first event', () => (agent.counter('SOURCE.r1', 'EventAcceptedCount') > 0 ? performance.now() : undefined), 60_000);
+    await waitFor('all drained', () => (agent.counter('SINK.k1', 'EventDrainSuccessCount') >= EVENTS ? true : undefined), 600_000);
+    const seconds = (performance.now() - start) / 1000;
+    const s = agent.status()!;
+    const cpu = s.components.map((c) => `${c.id} ${cpuSeconds(c.pid!).toFixed(1)}`).join(', ');
+    row(`${label}: events/s`, fmt(EVENTS / seconds));
+    row(`${label}: MiB/s (events)`, ((EVENTS * MEAN_EVENT_BYTES) / seconds / 2 ** 20).toFixed(1));
+    row(`${label}: CPU s per worker (${seconds.toFixed(2)} s wall)`, cpu);
+    if (type === 'file') {
+      const commits = agent.counter('CHANNEL.c1', 'EventPutSuccessCount') / BATCH;
+      const fsyncs = agent.counter('CHANNEL.c1', 'FsyncCount');
+      row(`${label}: fdatasyncs`, `${fmt(fsyncs)} for ${fmt(commits)} commits and about as many acks (group commit: ${(fsyncs / (2 * commits)).toFixed(2)} per commit or ack)`);
+    }
+  } finally {
+    await agent.stop(60_000);
+    cleanup(dir);
+  }
+}
+
+// ---- 3. replay ----------------------------------------------------------------------------------
+
+async function replay(): Promise<void> {
+  const dir = tempDir('bench-fc-replay');
+  // No periodic checkpoint: the only one is written at the first open, before any event.
+  const ch = channel('bench.channels.c1.checkpointInterval = 3600000\n');
+  const fill = `${source(EVENTS)}${ch}`;
+  const reopen = `${source(0)}${ch}`; // nothing is put, nothing taken
+  try {
+    let agent = new AgentProcess(dir, 'bench', fill, ['--status-interval', '50']);
+    await agent.ready(60_000);
+    await waitFor(`${EVENTS} events committed`, () => (agent.counter('CHANNEL.c1', 'ChannelSize') >= EVENTS ? true : undefined), 600_000);
+    await killAgentHard(agent);
+
+    for (const what of ['log (no checkpoint covers the events)', 'checkpoint written after that replay']) {
+      const spawned = performance.now();
+      agent = restartAgent(dir, () => new AgentProcess(dir, 'bench', reopen, ['--status-interval', '50']));
+      await agent.ready(120_000);
+      const ready = performance.now() - spawned;
+      const open = logsMatching(agent, /^File channel open\.$/)[0]!;
+      await waitFor('counters', () => (agent.counter('CHANNEL.c1', 'EventsReplayed') > 0 ? true : undefined));
+      row(
+        `replay of ${fmt(EVENTS)} events from the ${what}`,
+        `ReplayDurationMs ${agent.counter('CHANNEL.c1', 'ReplayDurationMs')}, EventsReplayed ${fmt(agent.counter('CHANNEL.c1', 'EventsReplayed'))}, ` +
+          `records read ${fmt(Number(open['records']))} after the ${String(open['from'])}; agent start to ready ${fmt(ready)} ms`,
+      );
+      await killAgentHard(agent);
+    }
+  } finally {
+    cleanup(dir);
+  }
+}
+
+async function main(): Promise<void> {
+  const probeDir = tempDir('bench-disk');
+  console.log(`# File channel benchmark — node ${process.version}, ${fmt(EVENTS)} events of ${MEAN_EVENT_BYTES.toFixed(1)} bytes (mean, Avro-encoded), batches of ${BATCH}`);
+  try {
+    row('disk: fdatasync rate (4 KiB appends)', `${fmt(fdatasyncRate(probeDir))} /s`);
+    row('disk: sequential write (1 MiB writes + fdatasync)', `${fmt(sequentialWrite(probeDir))} MiB/s`);
+  } finally {
+    cleanup(probeDir);
+  }
+  await throughput('baseline: seq → memory → null', '', 'memory');
+  await throughput('seq → file (fsyncPerTransaction) → null', '');
+  await throughput('seq → file (fsyncPerTransaction, fsyncDelayMs = 2) → null', 'bench.channels.c1.fsyncDelayMs = 2\n');
+  await replay();
+  console.log('\n| measure | value |\n|---|---|');
+  for (const r of rows) console.log(`| ${r.what} | ${r.value} |`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
