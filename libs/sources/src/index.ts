@@ -3,14 +3,17 @@
  * registers them from SOURCE_FACTORIES, explicitly.
  */
 import type { SourceFactory } from '@sluice/config';
+import { avroSource } from './avro/avro-source-factory.js';
 import { execSource } from './exec/exec-factory.js';
 import { netcatSource } from './netcat/netcat-source.js';
 import { seqSource } from './seq/seq-source.js';
 
+export { avroSource, AVRO_SOURCE_KEYS, type AvroSourceConfig } from './avro/avro-source-factory.js';
+export { AvroSource } from './avro/avro-source.js';
 export { execSource } from './exec/exec-factory.js';
 export type { ExecSource } from './exec/exec-source.js';
 export { netcatSource, type NetcatSource } from './netcat/netcat-source.js';
 export { seqSource, type SeqSource } from './seq/seq-source.js';
 
 /** Every source type of this lib, for the runtime's registry. */
-export const SOURCE_FACTORIES: readonly SourceFactory[] = [seqSource, execSource, netcatSource];
+export const SOURCE_FACTORIES: readonly SourceFactory[] = [seqSource, execSource, netcatSource, avroSource];

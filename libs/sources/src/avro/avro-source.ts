@@ -1,0 +1,152 @@
+import {
+  createAvroServer,
+  createIpFilter,
+  parseIpFilterRules,
+  type AppendContext,
+  type AvroServer,
+  type Status,
+} from '@sluice/avro-rpc';
+import { Batch, SluiceError, type ErrorCode, type Source, type SourceContext } from '@sluice/core';
+import type { AvroSourceConfig } from './avro-source-factory.js';
+import { serverTls } from './server-tls.js';
+
+/**
+ * How long a batch waits for room in a full channel before the source answers FAILED. Short,
+ * so that the sender (an avro sink) fails over or retries instead of holding its batch.
+ */
+export const FULL_WAIT_MS = 1000;
+
+/** How often OpenConnectionCount is refreshed (Flume: every 60 s). */
+const CONNECTION_COUNT_INTERVAL_MS = 1000;
+
+/**
+ * The avro source: a Flume-compatible AvroSourceProtocol server. Each `appendBatch` (or `append`,
+ * a batch of one) is handed to the channels as the bytes that arrived (emitBatch: no decode
+ * unless an interceptor or a per-event selector needs the events) and answered OK only once it
+ * is committed to every required channel. A channel that stays full for FULL_WAIT_MS, or fails,
+ * makes the answer FAILED: nothing of that batch is acknowledged, the sender keeps it and retries
+ * or fails over. Refusals are logged once per change of state (then at debug), with counts.
+ *
+ * One request per connection is served at a time, in order; connections are served concurrently.
+ * `stop()` (or the context's signal) stops accepting, lets each connection finish the request in
+ * progress, then closes them.
+ */
+export class AvroSource implements Source {
+  private server: AvroServer | undefined;
+  private refresher: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  /** The error code of the current refusal streak, undefined while batches are accepted. */
+  private refusing: ErrorCode | undefined;
+  private refusedSince = 0;
+  private address: { host: string; port: number } | undefined;
+
+  constructor(
+    private readonly config: AvroSourceConfig,
+    private readonly ctx: SourceContext,
+  ) {}
+
+  /** The bound address (after start): useful with port 0. */
+  bound(): { host: string; port: number } {
+    if (this.address === undefined) throw new Error('avro source is not listening');
+    return this.address;
+  }
+
+  async start(): Promise<void> {
+    const { bind, port } = this.config;
+    const { logger, name } = this.ctx;
+    const tls = serverTls(this.config);
+    const ipFilter = this.config.ipFilter ? createIpFilter(parseIpFilterRules(this.config.ipFilterRules)) : undefined;
+    const server = createAvroServer({
+      host: bind,
+      port,
+      compression: this.config['compression-type'] as 'none' | 'deflate',
+      tls,
+      ipFilter,
+      logger,
+      onAppendBatch: (batch, context) => this.accept(batch, context),
+    });
+    try {
+      this.address = await server.listen();
+    } catch (err) {
+      const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+      const why =
+        cause?.code === 'EADDRINUSE'
+          ? 'the address is already in use (another process listens on that port)'
+          : cause?.code === 'EADDRNOTAVAIL'
+            ? 'no interface of this host has that address'
+            : (cause?.message ?? (err as Error).message);
+      throw new SluiceError('SLUICE_ERR_CONFIG', `avro source ${name} cannot listen on ${bind}:${port}: ${why}`, { cause: err });
+    }
+    this.server = server;
+    this.refresher = setInterval(() => this.ctx.counters.set('OpenConnectionCount', server.connections), CONNECTION_COUNT_INTERVAL_MS);
+    this.refresher.unref();
+    this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
+    logger.info(
+      {
+        bind,
+        port: this.address.port,
+        compression: this.config['compression-type'],
+        ssl: this.config.ssl,
+        ipFilter: this.config.ipFilter,
+      },
+      'avro source listening',
+    );
+    if (this.config.threads > 0) logger.info({ threads: this.config.threads }, 'threads is accepted for compatibility and unused: one event loop serves every connection');
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.refresher);
+    const server = this.server;
+    if (server === undefined) return;
+    await server.close();
+    this.ctx.counters.set('OpenConnectionCount', 0);
+    this.ctx.logger.info('avro source stopped');
+  }
+
+  /** Commits one received batch; the Status to answer. */
+  private async accept(bytes: Buffer, context: AppendContext): Promise<Status> {
+    const { counters } = this.ctx;
+    const events = context.framing.starts.length;
+    const single = context.message === 'append';
+    counters.inc(single ? 'AppendReceivedCount' : 'AppendBatchReceivedCount');
+    counters.inc('EventReceivedCount', events);
+    if (this.server) counters.set('OpenConnectionCount', this.server.connections);
+    try {
+      await this.ctx.emitBatch(new Batch(bytes, events), { fullWaitMs: FULL_WAIT_MS });
+    } catch (err) {
+      // Anything but a SluiceError is a bug: the server logs it and answers FAILED.
+      if (!(err instanceof SluiceError)) throw err;
+      counters.inc('ChannelWriteFail');
+      this.refused(err, events, context);
+      return 'FAILED';
+    }
+    counters.inc(single ? 'AppendAcceptedCount' : 'AppendBatchAcceptedCount');
+    counters.inc('EventAcceptedCount', events);
+    if (this.refusing !== undefined) {
+      this.ctx.logger.info({ refusedForMs: Date.now() - this.refusedSince }, 'The channels take batches again; answering OK.');
+      this.refusing = undefined;
+    }
+    return 'OK';
+  }
+
+  /** Logs a refused batch: at warn (error when no retry can help) on a change of state, then at debug. */
+  private refused(err: SluiceError, events: number, context: AppendContext): void {
+    const fields = { err, events, peer: `${context.peer.address}:${context.peer.port}` };
+    if (this.refusing === err.code) {
+      this.ctx.logger.debug(fields, 'Batch refused again; answered FAILED.');
+      return;
+    }
+    if (this.refusing === undefined) this.refusedSince = Date.now();
+    this.refusing = err.code;
+    if (err.retriable) {
+      this.ctx.logger.warn(fields, 'The channels did not take a batch; answering FAILED so the sender retries or fails over.');
+    } else {
+      this.ctx.logger.error(fields, 'The channels cannot take this batch; answering FAILED. The sender will keep retrying it until the cause is fixed.');
+    }
+  }
+}
