@@ -29,6 +29,8 @@ export interface KeySpec {
   /** The value when the key is absent; `undefined` means the key is required. */
   readonly default: unknown;
   readonly doc: string;
+  /** How the docs show a default computed at run time (e.g. "80% of the worker heap"). */
+  readonly defaultDoc?: string;
   readonly min?: number;
   readonly max?: number;
 }

@@ -4,3 +4,4 @@ export * from './registry.js';
 export * from './restart-policy.js';
 export * from './supervisor.js';
 export * from './worker-spec.js';
+export * from './components-doc.js';

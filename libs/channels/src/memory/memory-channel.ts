@@ -16,6 +16,7 @@ export const memoryChannel = defineFactory({
     byteCapacity: {
       format: 'int',
       default: DEFAULT_BYTE_CAPACITY,
+      defaultDoc: '80% of the worker heap',
       min: 0,
       doc: 'Most body bytes the channel holds (bodies only, as Flume); 0 means no limit. Default: 80% of the worker heap.',
     },
