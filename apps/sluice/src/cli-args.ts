@@ -2,12 +2,14 @@ import { parseArgs } from 'node:util';
 import { SluiceError } from '@sluice/core';
 
 export interface ParsedCommand {
-  readonly command: 'agent' | 'check' | 'help' | 'version';
+  readonly command: 'agent' | 'check' | 'avro-client' | 'help' | 'version';
   readonly values: Record<string, string | boolean | undefined>;
   /** Flume's `-Dkey=value` settings. */
   readonly defines: Record<string, string>;
   /** Notes for the operator about accepted-but-ignored flags. */
   readonly notes: string[];
+  /** The arguments after `avro-client`, parsed by that command itself. */
+  readonly args?: readonly string[];
 }
 
 const COMMON = {
@@ -47,8 +49,9 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
   const [first, ...args] = rest;
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') return { command: 'help', values: {}, defines, notes: [] };
   if (first === 'version' || first === '--version' || first === '-V') return { command: 'version', values: {}, defines, notes: [] };
+  if (first === 'avro-client') return { command: 'avro-client', values: {}, defines, notes: [], args };
   if (first !== 'agent' && first !== 'check') {
-    throw new SluiceError('SLUICE_ERR_USAGE', `unknown command "${first}": expected agent, check, help or version`);
+    throw new SluiceError('SLUICE_ERR_USAGE', `unknown command "${first}": expected agent, check, avro-client, help or version`);
   }
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -81,6 +84,8 @@ export const HELP = `sluice — a Flume-compatible log and event collector
 Usage:
   sluice agent -n NAME -f FILE [options]   run agent NAME from a Flume properties file
   sluice check -n NAME -f FILE [--strict]  validate FILE and print the resolved topology
+  sluice avro-client -H HOST -p PORT [-F FILE] [options]
+                                           send lines to an avro source (\`sluice avro-client -h\`)
   sluice help | --help                     this text
   sluice version | --version               the version
 

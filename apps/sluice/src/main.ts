@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { createLogger, SluiceError, type LogFormat } from '@sluice/core';
 import { formatDiagnostics, formatTopology, loadAgentConfig } from '@sluice/config';
 import { DEFAULT_RESTART_POLICY, DEFAULT_TUNING, defaultDataDir, defaultRegistry, defaultRunDir, Supervisor } from '@sluice/runtime';
+import { AVRO_CLIENT_HELP, parseAvroClientArgs, runAvroClient } from './avro-client.js';
 import { durationFlag, HELP, parseCommand, type ParsedCommand } from './cli-args.js';
 
 function version(): string {
@@ -84,6 +85,16 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     case 'agent':
       return runAgent(cmd);
+    case 'avro-client': {
+      const parsed = parseAvroClientArgs(cmd.args ?? []);
+      if (parsed === 'help') {
+        process.stdout.write(AVRO_CLIENT_HELP);
+        return;
+      }
+      const sent = await runAvroClient(parsed, process.stdin);
+      process.stderr.write(`avro-client: ${sent.events} events sent in ${sent.batches} batches to ${parsed.host}:${parsed.port}, all answered OK\n`);
+      return;
+    }
   }
 }
 
