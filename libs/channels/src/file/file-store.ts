@@ -152,6 +152,9 @@ export class FileChannelStore implements ChannelStore {
   private readonly cacheLimit: number;
   private readonly dedupWindow: number;
   private loading = new Map<Entry, Promise<StoredBatch>>();
+  /** Batches whose read-back failed its checksum, with why (see take()). */
+  private readonly damaged = new Map<Entry, string>();
+  private repairs = 0;
   private phase: 'new' | 'opening' | 'open' | 'closing' | 'closed' = 'new';
   private fatal: Error | undefined;
   private changes = 0;
@@ -479,20 +482,75 @@ export class FileChannelStore implements ChannelStore {
 
   // ---- take / ack / nack --------------------------------------------------------------------
 
-  /** Leases up to maxEvents from the head under txId; undefined when nothing is queued. */
+  /**
+   * Leases up to maxEvents from the head under txId; undefined when nothing is queued. A batch
+   * whose bytes on disk no longer match their checksum (damaged after it was written and covered
+   * by a checkpoint, so no replay read it) fails the take and stays queued; with `repair` it is
+   * dropped for good (an ACK record, logged as lost) and the take goes on with the next events.
+   */
   async take(txId: string, maxEvents: number): Promise<StoredBatch | undefined> {
     this.usable();
     if (this.state.leases.has(txId)) throw new SluiceError('SLUICE_ERR_PROTOCOL', `transaction ${txId} already holds a lease`);
-    const lease = this.state.take(txId, maxEvents);
-    if (lease === undefined) return undefined;
-    try {
-      return await this.materialize(lease);
-    } catch (err) {
-      if (this.state.leases.get(txId) === lease) this.state.nack(txId);
-      this.counters.inc('EventTakeErrorCount');
-      this.logger.error({ err, txId }, 'Could not read a batch back from the log.');
-      throw err;
+    for (;;) {
+      const lease = this.state.take(txId, maxEvents);
+      if (lease === undefined) return undefined;
+      try {
+        return await this.materialize(lease);
+      } catch (err) {
+        if (this.state.leases.get(txId) === lease) this.state.nack(txId);
+        this.counters.inc('EventTakeErrorCount');
+        const bad = new Set(lease.ranges.map((r) => r.entry).filter((e) => this.damaged.has(e)));
+        if (bad.size === 0) {
+          this.logger.error({ err, txId }, 'Could not read a batch back from the log.');
+          throw err;
+        }
+        if (!this.opts.repair) throw err; // logged once per batch by damagedBatch()
+        // Each round drops at least one damaged batch, so this loop ends.
+        if (!(await this.dropDamaged(bad))) throw err;
+      }
     }
+  }
+
+  /** Notes a batch found damaged at read-back (logged once) and returns the error for its take. */
+  private damagedBatch(entry: Entry, seg: Segment, what: string): SluiceError {
+    const remedy = this.opts.repair ? 'it is dropped (repair = true)' : 'set repair = true to drop it (logged as lost)';
+    if (!this.damaged.has(entry)) {
+      this.damaged.set(entry, what);
+      if (!this.opts.repair) {
+        this.logger.error(
+          { file: seg.path, offset: entry.recOffset, putSeq: entry.seq, events: entry.live },
+          'A batch in the log is damaged (its bytes no longer match their checksum): takes fail at it until it is dropped; set repair = true to drop it (logged as lost).',
+        );
+      }
+    }
+    return fileError('corrupt', `${what}: damaged on disk after it was written; ${remedy}`);
+  }
+
+  /**
+   * repair: removes the queued events of damaged batches for good, with an ACK record like a
+   * sink's, and logs what was lost. False when nothing could be dropped (all leased elsewhere,
+   * or the ACK could not be written: the events stay queued).
+   */
+  private async dropDamaged(entries: ReadonlySet<Entry>): Promise<boolean> {
+    const tx = `\0repair-${this.repairs++}`;
+    const lease = this.state.leaseEntries(tx, entries);
+    if (lease === undefined) return false;
+    try {
+      await this.ack(tx);
+    } catch (err) {
+      this.state.nack(tx);
+      this.logger.error({ err }, 'Repair: could not record the drop of a damaged batch; it stays queued.');
+      return false;
+    }
+    for (const r of lease.ranges) {
+      const seg = this.segments.get(r.entry.segId);
+      this.logger.error(
+        { file: seg?.path, offset: r.entry.recOffset, putSeq: r.entry.seq, events: r.to - r.from, reason: this.damaged.get(r.entry) },
+        'Repair: dropped a batch damaged on disk after it was written; its events are lost.',
+      );
+      if (r.entry.live === 0) this.damaged.delete(r.entry);
+    }
+    return true;
   }
 
   private async materialize(lease: Lease): Promise<StoredBatch> {
@@ -527,13 +585,13 @@ export class FileChannelStore implements ChannelStore {
         if (n === 0) break;
         got += n;
       }
-      if (got < buf.length) throw fileError('io', `${seg.path} ends before the batch at offset ${entry.recOffset}`);
+      if (got < buf.length) throw this.damagedBatch(entry, seg, `${seg.path} ends before the batch at offset ${entry.recOffset}`);
     } finally {
       seg.busy--;
     }
     const head = readRecordHead(buf, 0);
     if (head === undefined || RECORD_HEADER_SIZE + head.payloadLen !== entry.recLen || !recordCrcOk(buf, 0, head, seg.salt)) {
-      throw fileError('corrupt', `the batch at offset ${entry.recOffset} of ${seg.path} no longer matches its checksum`);
+      throw this.damagedBatch(entry, seg, `the batch at offset ${entry.recOffset} of ${seg.path} no longer matches its checksum`);
     }
     const batch = new LazyBatch(buf.subarray(entry.batchOffset));
     if (entry.live > 0 && entry.cached === undefined && this.cacheBytes + batch.bytes.length <= this.cacheLimit) {

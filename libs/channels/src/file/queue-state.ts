@@ -162,6 +162,32 @@ export class QueueState {
     return lease;
   }
 
+  /**
+   * Leases every queued event of these entries under txId, wherever they are in the queue (to
+   * drop damaged batches); undefined when none of their events is queued.
+   */
+  leaseEntries(txId: string, entries: ReadonlySet<Entry>): Lease | undefined {
+    const ranges: Range[] = [];
+    const kept: Range[] = [];
+    let count = 0;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const r = this.queue[i]!;
+      if (entries.has(r.entry)) {
+        ranges.push(r);
+        count += r.to - r.from;
+      } else {
+        kept.push(r);
+      }
+    }
+    if (count === 0) return undefined;
+    this.queue = kept;
+    this.head = 0;
+    this.queued -= count;
+    const lease = { ranges, count };
+    this.leases.set(txId, lease);
+    return lease;
+  }
+
   private compact(): void {
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
