@@ -131,3 +131,76 @@ test('the last record garbled in place: the events before it are recovered and d
   assert.equal(cut['droppedBytes'], size - last.offset, 'the whole damaged record is dropped');
   console.log(`# torn (garbled) record: ${JSON.stringify({ reason: cut['reason'], claimed: cut['claimed'], droppedBytes: cut['droppedBytes'] })}`);
 });
+
+test('a record damaged in the middle after a checkpoint covered it: takes stop at it with the remedy named; repair drops it and logs the loss', async (t) => {
+  const sub = join(dir, 'middle');
+  mkdirSync(sub);
+  // The default checkpointOnClose covers every record: the next start reads none of them back.
+  const covered = (text: string) => text.replace('a1.channels.c1.checkpointOnClose = false\n', '');
+  const filler = new AgentProcess(sub, 'a1', covered(fillConfig()), ['--status-interval', '50']);
+  try {
+    await filler.ready();
+    await waitFor(`${EVENTS} events in c1`, () => (filler.counter('CHANNEL.c1', 'ChannelSize') === EVENTS ? true : undefined));
+  } finally {
+    assert.equal(await filler.stop(), 0);
+  }
+  const file = segmentFiles(join(sub, 'data', 'c1', 'data')).at(-1)!;
+  const records = segmentRecords(file);
+  const victim = records[Math.floor(records.length / 2)]!;
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, Buffer.alloc(8, 0x5a), 0, 8, victim.offset + Math.floor(victim.length / 2));
+  } finally {
+    closeSync(fd);
+  }
+  const lost = Array.from({ length: victim.events! }, (_, i) => victim.putSeq! * BATCH + i);
+  const out = join(sub, 'out');
+
+  const stuck = new AgentProcess(sub, 'a1', covered(drainConfig(out)), ['--status-interval', '50']);
+  try {
+    await stuck.ready();
+    const damaged = await waitFor('the damage logged', () => logsMatching(stuck, /^A batch in the log is damaged/)[0]);
+    assert.equal(damaged['level'], LEVEL.error);
+    assert.equal(damaged['file'], file);
+    assert.equal(damaged['offset'], victim.offset);
+    await waitFor('takes fail at it', () => (stuck.counter('CHANNEL.c1', 'EventTakeErrorCount') >= 3 ? true : undefined));
+    const refused = logsMatching(stuck, /^The channel refused a TAKE/);
+    assert.ok(refused.length > 0 && refused.every((l) => /set repair = true to drop it/.test(String(l['reply']))), 'the sink is told the remedy');
+    assert.equal(logsMatching(stuck, /^A batch in the log is damaged/).length, 1, 'logged once, not at every take');
+    // The sink drains everything it can; what stays in the channel is what did not come out.
+    const delivered = await waitFor('the output and the channel agree', () => {
+      const lines = readRolledLines(out);
+      return stuck.counter('CHANNEL.c1', 'ChannelSize') === EVENTS - lines.length ? lines : undefined;
+    });
+    const lostSet = new Set(lost.map(String));
+    assert.ok(!delivered.some((l) => lostSet.has(l)), 'nothing of the damaged batch came out');
+    assert.equal(new Set(delivered).size, delivered.length, 'no duplicate');
+    assert.ok(delivered.length < EVENTS - lost.length, 'events around the damaged batch are held with it, none dropped');
+    await t.test(
+      'events come out in channel order while a take fails',
+      { todo: 'runtime sink-runner: a refused TAKE counts as empty, the TAKEs prefetched behind it are delivered (see the file-channel e2e report)' },
+      () => assert.deepEqual(delivered, Array.from({ length: delivered.length }, (_, i) => String(i))),
+    );
+  } finally {
+    assert.equal(await stuck.stop(), 0);
+  }
+
+  const repaired = new AgentProcess(sub, 'a1', covered(drainConfig(out)) + 'a1.channels.c1.repair = true\n', ['--status-interval', '50']);
+  try {
+    await repaired.ready();
+    await waitFor('c1 drained', () => (repaired.counter('CHANNEL.c1', 'ChannelSize') === 0 ? true : undefined));
+    const dropped = logsMatching(repaired, /^Repair: dropped a batch damaged on disk/);
+    assert.equal(dropped.length, 1);
+    assert.equal(dropped[0]!['putSeq'], victim.putSeq);
+    assert.equal(dropped[0]!['events'], victim.events);
+    assert.equal(dropped[0]!['file'], file);
+    const gone = new Set(lost.map(String));
+    assert.deepEqual(
+      [...readRolledLines(out)].sort((a, b) => Number(a) - Number(b)),
+      Array.from({ length: EVENTS }, (_, i) => String(i)).filter((l) => !gone.has(l)),
+      'every event but the damaged batch, once',
+    );
+  } finally {
+    assert.equal(await repaired.stop(), 0);
+  }
+});
