@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { createAvroClient, type AvroClient, type AvroClientOptions } from '@sluice/avro-rpc';
 import { Batch, encodeBatch, SluiceError, type EmitOptions, type SluiceEvent } from '@sluice/core';
 import { avroSource, type AvroSourceConfig } from './avro-source-factory.js';
@@ -155,6 +155,7 @@ test('ipFilterRules: a denied peer is cut before any request, an allowed one is 
   try {
     await assert.rejects(denied.client({ requestTimeoutMs: 2000 }).appendBatch(encodeBatch(events(['x']))));
     assert.equal(denied.ch.calls, 0);
+    await waitUntil(() => denied.ctx.counters.get('ConnectionDeniedCount') === 1, 'ConnectionDeniedCount', 3000);
   } finally {
     await denied.close();
   }
@@ -163,6 +164,22 @@ test('ipFilterRules: a denied peer is cut before any request, an allowed one is 
     assert.equal(await allowed.client().appendBatch(encodeBatch(events(['y']))), 'OK');
   } finally {
     await allowed.close();
+  }
+});
+
+test('garbage from a non-Flume client closes its connection, is counted, and a good client is still served', async () => {
+  const s = await setup();
+  try {
+    const bad = connect({ host: '127.0.0.1', port: s.port });
+    const closed = new Promise<void>((resolve) => bad.once('close', () => resolve()));
+    bad.on('error', () => undefined);
+    bad.write(Buffer.from('GET / HTTP/1.1\r\nHost: collector\r\n\r\n'));
+    await closed;
+    assert.equal(await s.client().appendBatch(encodeBatch(events(['good']))), 'OK');
+    await waitUntil(() => s.ctx.counters.get('MalformedRequestCount') === 1, 'MalformedRequestCount', 3000);
+    assert.deepEqual(s.ch.bodies(), ['good']);
+  } finally {
+    await s.close();
   }
 });
 

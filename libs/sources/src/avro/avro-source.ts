@@ -78,7 +78,7 @@ export class AvroSource implements Source {
       throw new SluiceError('SLUICE_ERR_CONFIG', `avro source ${name} cannot listen on ${bind}:${port}: ${why}`, { cause: err });
     }
     this.server = server;
-    this.refresher = setInterval(() => this.ctx.counters.set('OpenConnectionCount', server.connections), CONNECTION_COUNT_INTERVAL_MS);
+    this.refresher = setInterval(() => this.refreshCounters(), CONNECTION_COUNT_INTERVAL_MS);
     this.refresher.unref();
     this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
     logger.info(
@@ -99,12 +99,26 @@ export class AvroSource implements Source {
     return this.stopping;
   }
 
+  /**
+   * Flume's OpenConnectionCount, and two Sluice counters from the server: MalformedRequestCount
+   * (connections closed for a malformed, truncated, oversized or stalled frame, or answered with
+   * an Avro error) and ConnectionDeniedCount (refused by ipFilterRules).
+   */
+  private refreshCounters(): void {
+    const server = this.server;
+    if (server === undefined) return;
+    const { counters } = this.ctx;
+    counters.set('OpenConnectionCount', server.connections);
+    counters.set('MalformedRequestCount', server.counters.framesRejected + server.counters.errorResponses);
+    counters.set('ConnectionDeniedCount', server.counters.connectionsDenied);
+  }
+
   private async shutdown(): Promise<void> {
     clearInterval(this.refresher);
     const server = this.server;
     if (server === undefined) return;
     await server.close();
-    this.ctx.counters.set('OpenConnectionCount', 0);
+    this.refreshCounters();
     this.ctx.logger.info('avro source stopped');
   }
 
@@ -115,7 +129,7 @@ export class AvroSource implements Source {
     const single = context.message === 'append';
     counters.inc(single ? 'AppendReceivedCount' : 'AppendBatchReceivedCount');
     counters.inc('EventReceivedCount', events);
-    if (this.server) counters.set('OpenConnectionCount', this.server.connections);
+    this.refreshCounters();
     try {
       await this.ctx.emitBatch(new Batch(bytes, events), { fullWaitMs: FULL_WAIT_MS });
     } catch (err) {
