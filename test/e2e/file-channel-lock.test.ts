@@ -76,9 +76,9 @@ test('a second agent on the same channel directories cannot open them: the error
   const before = segmentsState();
 
   const second = start('second', config());
-  const failures = await waitFor('two refused opens', () => {
+  const failures = await waitFor('the refused open', () => {
     const f = logsMatching(second, /^Worker failed\.$/);
-    return f.length >= 2 ? f : undefined;
+    return f.length >= 1 ? f : undefined;
   });
   for (const f of failures) {
     const err = f['err'] as { code: string; message: string };
@@ -86,7 +86,6 @@ test('a second agent on the same channel directories cannot open them: the error
     assert.match(err.message, new RegExp(`^directory ${checkpointDir} is locked by process ${firstChannelPid} \\(sluice a1 channel:c1\\)`));
   }
   assert.equal(logsMatching(second, /^File channel open\./).length, 0, 'the second agent never opened the channel');
-  assert.notEqual(second.component('channel:c1').state, 'running');
 
   // The first agent and its files are untouched.
   assert.equal(first.component('channel:c1').state, 'running');
@@ -95,13 +94,12 @@ test('a second agent on the same channel directories cannot open them: the error
   assert.equal(lockPid(dataDir), firstChannelPid);
   assert.equal(segmentsState(), before);
   assert.equal(first.counter('CHANNEL.c1', 'ChannelSize'), EVENTS);
-  assert.equal(await second.stop(), 0);
+  assert.equal(await second.stop(), 1, 'the second agent refused to start');
   agents.splice(agents.indexOf(second), 1);
 });
 
 test(
   'the second agent refuses to start (exits non-zero) rather than restarting a channel that cannot lock',
-  { todo: 'runtime: the supervisor reports "agent ready" and keeps restarting the channel worker (see the file-channel e2e report)' },
   async () => {
     const third = start('third', config());
     try {

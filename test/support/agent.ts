@@ -79,7 +79,8 @@ export class AgentProcess {
       () => {
         if (this.exitCode !== undefined) throw new Error(`agent exited with ${this.exitCode}:\n${this.output}`);
         const s = this.status();
-        return s && s.state === 'running' && s.components.every((c) => c.state === 'running') ? s : undefined;
+        // The pid check skips a status.json left behind by an earlier, killed agent on the same run dir.
+        return s && s.pid === this.child.pid && s.state === 'running' && s.components.every((c) => c.state === 'running') ? s : undefined;
       },
       timeoutMs,
     );

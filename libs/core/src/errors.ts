@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   SLUICE_ERR_PATH_TOO_LONG: 'An ipc:// or unix socket path exceeds 107 bytes.',
   SLUICE_ERR_DELIVERY: 'A sink could not deliver a batch downstream.',
   SLUICE_ERR_STOPPED: 'The component is stopping and refused the operation.',
+  SLUICE_ERR_START: 'A component could not start (a locked directory, a port in use...); the agent stopped. The log says why.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -7,12 +7,17 @@ interface LockOwner {
   readonly startTime: string;
 }
 
-/** The start time of a process, or undefined when it does not exist. */
+/**
+ * The start time of a live process, or undefined when it does not exist or is a zombie (right
+ * after a kill -9 of a whole agent, its processes are zombies until they are reaped).
+ */
 export function processStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+    return fields[19];
   } catch {
     return undefined;
   }

@@ -21,6 +21,8 @@ export interface SinkRunnerOptions {
 interface Taken {
   readonly tx: string;
   readonly batch: Batch | undefined;
+  /** The channel refused or did not answer the TAKE: treated as a failed delivery, not as empty. */
+  readonly failed?: boolean;
 }
 
 /**
@@ -48,6 +50,13 @@ export class SinkRunner {
     while (!stop.aborted) {
       while (this.takes.length < this.options.prefetch) this.takes.push(this.take(drain?.aborted ? 0 : this.options.takeWaitMs));
       const taken = await this.takes.shift()!;
+      if (taken.failed) {
+        // The TAKEs behind this one must not overtake it: return them and back off.
+        await this.returnPrefetched();
+        this.failures++;
+        await this.backoff(stop);
+        continue;
+      }
       if (!taken.batch) {
         counters.inc('BatchEmptyCount');
         if (drain?.aborted) break;
@@ -75,15 +84,15 @@ export class SinkRunner {
         const reply = await this.options.client.request({ type: 'TAKE', tx, max: this.options.processor.batchSize, waitMs }, waitMs + this.options.requestTimeoutMs);
         if (reply.type === 'BATCH') return { tx, batch: reply.count > 0 ? new Batch(reply.batch, reply.count) : undefined };
         this.options.counters.inc('ChannelReadFail');
-        this.options.logger.warn({ tx, reply: describe(reply) }, 'The channel refused a TAKE.');
-        return { tx, batch: undefined };
+        if (this.failures === 0) this.options.logger.warn({ tx, reply: describe(reply) }, 'The channel refused a TAKE.');
+        return { tx, batch: undefined, failed: true };
       } catch (err) {
         if (err instanceof SluiceError && err.code === 'SLUICE_ERR_STOPPED') return { tx, batch: undefined };
         // A TAKE whose answer never came may hold a lease under this tx: NACK it before moving on.
         this.options.counters.inc('ChannelReadFail');
         this.options.logger.warn({ err, tx }, 'No answer to a TAKE; releasing it and trying again.');
         await this.settle(tx, 'NACK');
-        return { tx, batch: undefined };
+        return { tx, batch: undefined, failed: true };
       }
     }
   }

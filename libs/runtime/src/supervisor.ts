@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogFormat, Logger } from '@sluice/core';
+import { SluiceError, type LogFormat, type Logger } from '@sluice/core';
 import type { Topology } from '@sluice/config';
 import { acquirePidLock } from './pid-lock.js';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy.js';
@@ -103,7 +103,16 @@ export class Supervisor {
     this.writeStatus();
     this.statusTimer = setInterval(() => this.writeStatus(), this.options.tuning.countersIntervalMs);
     for (const kind of ['channel', 'sink', 'source'] as const) {
-      await Promise.all(this.workers.filter((w) => w.kind === kind).map((w) => this.launch(w)));
+      const started = this.workers.filter((w) => w.kind === kind);
+      const ready = await Promise.all(started.map((w) => this.launch(w)));
+      const failed = started.filter((_, i) => !ready[i]).map((w) => `${w.kind}:${w.name}`);
+      if (failed.length > 0) {
+        // A component that cannot start at all (a locked directory, a port in use) stops the agent
+        // with a clear error; later deaths are restarted.
+        logger.error({ components: failed }, 'Could not start; stopping the agent (the worker log above says why).');
+        await this.stop();
+        throw new SluiceError('SLUICE_ERR_START', `agent ${topology.agent} could not start ${failed.join(', ')}; see the log above`);
+      }
     }
     this.state = 'running';
     this.writeStatus();
@@ -113,8 +122,8 @@ export class Supervisor {
     );
   }
 
-  /** Forks a worker; resolves when it reports ready, or when it dies first (the restart takes over). */
-  private launch(w: Worker): Promise<void> {
+  /** Forks a worker; resolves true when it reports ready, false when it dies first (the restart takes over). */
+  private launch(w: Worker): Promise<boolean> {
     const { topology, runDir, dataDir, logFormat, tuning, logger } = this.options;
     const spec: WorkerSpec = { agent: topology.agent, kind: w.kind, name: w.name, topology, runDir, dataDir, logFormat, tuning };
     // Each worker leads its own process group, so its children (an exec command) die with it.
@@ -131,11 +140,12 @@ export class Supervisor {
       if (msg.type === 'ready') {
         w.state = 'running';
         w.onReady?.();
+        if (w.kind === 'channel' && w.restarts > 0) this.channelRestarted(w.name);
       } else if (msg.type === 'counters') w.counters = msg.components;
     });
     child.on('exit', (code, signal) => this.onExit(w, child, code, signal));
     child.on('error', (err) => logger.error({ err, component: w.name, kind: w.kind }, 'Could not run a worker.'));
-    return new Promise<void>((resolve) => {
+    return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         logger.error({ component: w.name, kind: w.kind, pid: child.pid }, 'Worker did not become ready in time; killing it.');
         child.kill('SIGKILL');
@@ -143,11 +153,11 @@ export class Supervisor {
       w.onReady = () => {
         clearTimeout(timer);
         w.onReady = undefined;
-        resolve();
+        resolve(true);
       };
       child.once('exit', () => {
         clearTimeout(timer);
-        resolve();
+        resolve(false);
       });
     });
   }
@@ -185,6 +195,13 @@ export class Supervisor {
       w.restarts++;
       void this.launch(w);
     }, delay);
+  }
+
+  /** Tells the sources and sink groups of a restarted channel to re-send what it had not answered. */
+  private channelRestarted(channel: string): void {
+    for (const w of this.workers) {
+      if (w.channels.includes(channel) && w.child?.connected) w.child.send({ type: 'channel-restarted', channel } satisfies ToWorker);
+    }
   }
 
   private tell(channel: string, msg: ToWorker): void {

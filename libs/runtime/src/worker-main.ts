@@ -27,6 +27,8 @@ interface Running {
   readonly counters: Map<string, Counters>;
   stop(drain: boolean, deadlineMs: number): Promise<void>;
   peerDied?(peer: string): Promise<void>;
+  /** Data-plane clients by channel name, told when their channel restarts. */
+  readonly clients?: ReadonlyMap<string, ChannelClient>;
 }
 
 function send(msg: FromWorker): void {
@@ -103,6 +105,7 @@ async function runSource(spec: WorkerSpec, logger: Logger): Promise<Running> {
   await source.start();
   return {
     counters: new Map([[counterKey('source', def.name), counters]]),
+    clients: new Map(def.channels.map((c, i) => [c, clients[i]!])),
     async stop(_drain, deadlineMs) {
       abort.abort();
       await source.stop();
@@ -157,6 +160,7 @@ async function runSinkGroup(spec: WorkerSpec, logger: Logger): Promise<Running> 
   running.catch(crash);
   return {
     counters,
+    clients: new Map([[defs[0]!.channel, client]]),
     async stop(drainFirst, deadlineMs) {
       if (drainFirst) {
         drain.abort();
@@ -210,6 +214,10 @@ async function main(): Promise<void> {
   process.on('message', (msg: ToWorker) => {
     if (msg.type === 'stop') void stop(msg.drain, msg.deadlineMs, 0).catch(crash);
     else if (msg.type === 'peer-died') void running.peerDied?.(msg.peer).catch(crash);
+    else if (msg.type === 'channel-restarted') {
+      const n = running.clients?.get(msg.channel)?.abandonPending(`channel ${msg.channel} restarted`) ?? 0;
+      if (n > 0) logger.info({ channel: msg.channel, requests: n }, 'Channel restarted; re-sending what it had not answered.');
+    }
   });
   // No orphans: when the supervisor is gone, stop at once (no drain) and exit.
   process.on('disconnect', () => {

@@ -39,7 +39,9 @@ export const DEFAULT_TUNING: Tuning = {
 /** Messages from the supervisor to a worker over the fork IPC channel. */
 export type ToWorker =
   | { readonly type: 'stop'; readonly drain: boolean; readonly deadlineMs: number }
-  | { readonly type: 'peer-died'; readonly peer: string };
+  | { readonly type: 'peer-died'; readonly peer: string }
+  /** A channel this worker talks to was restarted: re-send what it had not answered. */
+  | { readonly type: 'channel-restarted'; readonly channel: string };
 
 /** Messages from a worker to the supervisor. */
 export type FromWorker =

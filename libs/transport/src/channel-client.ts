@@ -77,6 +77,21 @@ export class ChannelClient {
     });
   }
 
+  /**
+   * The channel restarted: whatever it had not answered is lost with it. Fails every pending
+   * request at once with a retriable SLUICE_ERR_TIMEOUT, so callers re-send (same tx) now instead
+   * of after their timeout.
+   */
+  abandonPending(reason: string): number {
+    const pending = [...this.pending];
+    this.pending.clear();
+    for (const [tx, p] of pending) {
+      clearTimeout(p.timer);
+      p.reject(new SluiceError('SLUICE_ERR_TIMEOUT', `${tx}: ${reason}`, { retriable: true }));
+    }
+    return pending.length;
+  }
+
   async close(): Promise<void> {
     for (const [tx, p] of this.pending) {
       clearTimeout(p.timer);
