@@ -1,3 +1,4 @@
+import { requireOrSkip } from '@sluice/core';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
@@ -89,10 +90,8 @@ describe('PKCS12 and PEM stores', { skip: opensslSkip }, () => {
 
   test('a truststore written by keytool (PKCS12) is read', (t) => {
     const path = join(dir, 'trust-keytool.p12');
-    if (!tool('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', certPem, '-keystore', path, '-storetype', 'PKCS12', '-storepass', 'changeit'])) {
-      t.skip('keytool is not available');
-      return;
-    }
+    const made = tool('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', certPem, '-keystore', path, '-storetype', 'PKCS12', '-storepass', 'changeit']);
+    if (!requireOrSkip(t, made, 'keytool is not available')) return;
     assert.deepEqual(fingerprints(readTruststore({ path, type: 'PKCS12', password: 'changeit' }).ca), [fingerprint]);
   });
 

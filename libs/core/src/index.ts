@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './event.js';
 export * from './logger.js';
 export * from './protocol.js';
+export * from './testing.js';
