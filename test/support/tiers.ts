@@ -24,6 +24,8 @@ export interface CollectorOptions {
   readonly transactionCapacity?: number;
   /** Extra properties of the avro source, without the `<agent>.sources.r1.` prefix. */
   readonly source?: Record<string, string | number | boolean>;
+  /** Replaces the memory channel: properties of channel c1, without the prefix. */
+  readonly channel?: Record<string, string | number | boolean>;
   /** Replaces the file_roll sink: properties of sink k1, without the prefix. */
   readonly sink?: Record<string, string | number | boolean>;
 }
@@ -34,17 +36,16 @@ function props(prefix: string, values: Record<string, string | number | boolean>
     .join('');
 }
 
-/** A collector: avro source on 127.0.0.1:port → memory → file_roll into `out` (one file, never rolled). */
+/** A collector: avro source on 127.0.0.1:port → memory (or `channel`) → file_roll into `out` (never rolled). */
 export function collectorConfig(name: string, port: number, out: string, options: CollectorOptions = {}): string {
   const sink = options.sink ?? { type: 'file_roll', 'sink.directory': out, 'sink.rollInterval': 0, 'sink.batchSize': 1000 };
   return (
     `${name}.sources = r1\n${name}.channels = c1\n${name}.sinks = k1\n` +
     props(`${name}.sources.r1.`, { type: 'avro', bind: '127.0.0.1', port, channels: 'c1', ...options.source }) +
-    props(`${name}.channels.c1.`, {
-      type: 'memory',
-      capacity: options.capacity ?? 200_000,
-      transactionCapacity: options.transactionCapacity ?? 1000,
-    }) +
+    props(
+      `${name}.channels.c1.`,
+      options.channel ?? { type: 'memory', capacity: options.capacity ?? 200_000, transactionCapacity: options.transactionCapacity ?? 1000 },
+    ) +
     props(`${name}.sinks.k1.`, { channel: 'c1', ...sink })
   );
 }
