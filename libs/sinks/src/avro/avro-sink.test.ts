@@ -170,11 +170,11 @@ test('a refused connection and an unresolvable host name are retries, logged onc
         assert.equal(d.status, 'retry');
         assert.equal(errorOf(d).code, 'SLUICE_ERR_DELIVERY');
       }
-      assert.equal(warnings(ctx, /Cannot deliver/).length, 1);
+      assert.equal(warnings(ctx, /Cannot (connect|deliver)/).length, 1);
       assert.ok(ctx.counters.get('ConnectionFailedCount') >= 3, `ConnectionFailedCount ${ctx.counters.get('ConnectionFailedCount')}`);
       assert.equal(ctx.counters.get('EventDrainSuccessCount'), 0);
     }
-    assert.match(String((warnings(nowhere.ctx, /Cannot deliver/)[0]!['err'] as { message: string }).message), /no-such-host\.invalid/);
+    assert.match(String((warnings(nowhere.ctx, /Cannot (connect|deliver)/)[0]!['err'] as { message: string }).message), /no-such-host\.invalid/);
   } finally {
     await refused.sink.stop();
     await nowhere.sink.stop();
@@ -264,7 +264,7 @@ test('TLS: truststore (PEM and PKCS12), trust-all-certs, and a TLS mismatch logg
     sinks.push(mismatch.sink);
     for (const { sink: k, ctx } of [untrusted, mismatch]) {
       for (let i = 0; i < 2; i++) assert.equal((await k.deliver(textBatch(['x']), NO_SIGNAL)).status, 'retry');
-      assert.equal(warnings(ctx, /Cannot deliver/).length, 1);
+      assert.equal(warnings(ctx, /Cannot (connect|deliver)/).length, 1);
     }
     assert.equal(plain.received.length, 0);
   } finally {
@@ -296,4 +296,28 @@ test('check: Java cipher suites, a JKS truststore type and an impossible protoco
   assert.match(errors({ 'exclude-cipher-suites': 'TLS_RSA_WITH_NULL_SHA' }).join(), /ssl-ciphers/);
   assert.match(errors({ ssl: true, truststore: '/t.jks', 'truststore-type': 'JKS' }).join(), /keytool/);
   assert.match(errors({ ssl: true, 'include-protocols': ['TLSv1.2'], 'exclude-protocols': ['TLSv1.2'] }).join(), /no TLS version/);
+});
+
+test('a collector that is down at start: one connect warning, then delivery once it is up', async () => {
+  const port = await (async () => {
+    const hole = await blackhole();
+    await hole.close();
+    return hole.port;
+  })();
+  const { sink: k, ctx } = await sink({ port });
+  try {
+    await waitUntil(() => warnings(ctx, /Cannot connect to the avro source/).length === 1, 'the connect warning');
+    assert.equal((await k.deliver(textBatch(['early']), NO_SIGNAL)).status, 'retry');
+    const c = await collector(() => 'OK', { port });
+    try {
+      assert.equal((await k.deliver(textBatch(['late']), NO_SIGNAL)).status, 'ok');
+      assert.deepEqual(bodies(c.received[0]!), ['late']);
+      assert.equal(warnings(ctx, /Cannot (connect|deliver)/).length, 1, 'still one warning for the whole outage');
+      assert.equal(infos(ctx, /Delivering to the avro source again/).length, 1);
+    } finally {
+      await c.server.close();
+    }
+  } finally {
+    await k.stop();
+  }
 });

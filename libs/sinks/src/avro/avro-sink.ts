@@ -91,7 +91,7 @@ export class AvroSink implements Sink {
       () => this.syncCounters(),
       (err: unknown) => {
         this.syncCounters();
-        if (err instanceof SluiceError && err.code !== 'SLUICE_ERR_STOPPED') this.failing(err, 0);
+        if (err instanceof SluiceError && err.code !== 'SLUICE_ERR_STOPPED') this.failing(err, 0, 'connect');
       },
     );
   }
@@ -177,7 +177,7 @@ export class AvroSink implements Sink {
   }
 
   /** Logs a failure at warn when the sink starts failing, at debug while it keeps failing. */
-  private failing(err: SluiceError, events: number): void {
+  private failing(err: SluiceError, events: number, what: 'deliver' | 'connect' = 'deliver'): void {
     this.failures++;
     const fields = { err, peer: this.where, events };
     if (this.state === 'failing') {
@@ -186,6 +186,11 @@ export class AvroSink implements Sink {
     }
     this.state = 'failing';
     this.failingSince = Date.now();
-    this.logger.warn(fields, 'Cannot deliver to the avro source; batches go back to the channel until it answers OK.');
+    this.logger.warn(
+      fields,
+      what === 'connect'
+        ? 'Cannot connect to the avro source; batches wait in the channel until it answers OK.'
+        : 'Cannot deliver to the avro source; batches go back to the channel until it answers OK.',
+    );
   }
 }
