@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
+import { requireOrSkip } from '@sluice/core';
 import { cleanup, tempDir, waitFor, type AgentProcess } from '../support/agent.js';
 import { appendLines, avroSinkProps, collectorConfig, freePort, line, missing, outputLines, startAgent, waitForAsync } from '../support/tiers.js';
 import { startTcpVip } from '../support/tcp-vip.js';
@@ -89,10 +90,7 @@ test('reset-connection-interval spreads one agent over the collectors behind a V
 });
 
 test('the deploy/haproxy example in front of two collectors: health checks are harmless, connections re-spread', async (t) => {
-  if (spawnSync('haproxy', ['-v'], { stdio: 'ignore' }).status !== 0) {
-    t.skip('haproxy is not installed');
-    return;
-  }
+  if (!requireOrSkip(t, spawnSync('haproxy', ['-v'], { stdio: 'ignore' }).status === 0, 'haproxy is not installed')) return;
   const sub = join(dir, 'haproxy');
   mkdirSync(sub, { recursive: true });
   const c = await collectors(sub);
