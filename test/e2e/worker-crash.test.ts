@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { AgentProcess, cleanup, readRolledLines, tally, tempDir, waitFor } from '../support/agent.js';
+import { AgentProcess, cleanup, freePort, readRolledLines, tally, tempDir, waitFor } from '../support/agent.js';
 import { ResendingClient } from '../support/resending-client.js';
 
 const dir = tempDir('crash');
 after(() => cleanup(dir));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function netcatConfig(port: number, out: string): string {
   return `a1.sources = r1

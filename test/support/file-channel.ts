@@ -1,5 +1,4 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync, statfsSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { alive, waitFor, type AgentProcess } from './agent.js';
 
@@ -9,15 +8,7 @@ import { alive, waitFor, type AgentProcess } from './agent.js';
  * the document, not from the channel's code, so the tests also check the document).
  */
 
-/** A TCP port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './agent.js';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -26,3 +26,6 @@ export { checkStoreType, FLUME_DEFAULT_STORE_TYPE, jksRemedy, readKeystore, read
 export type { StoreSpec } from './tls-stores.js';
 export { readPkcs12Certificates } from './pkcs12-certs.js';
 export { tlsVersionRange } from './tls-versions.js';
+export { storeTypeOf } from './store-type.js';
+/** Test helper: throwaway certificate files (PEM, PKCS12, a JKS-looking file) made with openssl. */
+export { makeTestCertFiles, type TestCertFiles } from './testing/test-cert-files.js';

@@ -7,7 +7,7 @@ import { createAvroServer, type AvroServer, type AvroServerOptions, type Status 
 import { type Batch, decodeBatch, type Delivery, requireOrSkip, SluiceError } from '@sluice/core';
 import { avroSink, type AvroSinkConfig } from './avro-sink-factory.js';
 import type { AvroSink } from './avro-sink.js';
-import { makeTestCertFiles } from './test-cert.js';
+import { makeTestCertFiles } from '@sluice/avro-rpc';
 import { configFor, fakeContext, NO_SIGNAL, textBatch, waitUntil, type FakeContext } from '../test-support.js';
 
 const silent = pino({ level: 'silent' });

@@ -1,6 +1,5 @@
-import { readTruststore, tlsVersionRange, type ClientTlsOptions } from '@sluice/avro-rpc';
+import { type ClientTlsOptions, readTruststore, storeTypeOf, tlsVersionRange } from '@sluice/avro-rpc';
 import type { AvroSinkConfig } from './avro-sink-factory.js';
-import { storeTypeOf } from './store-type.js';
 
 /**
  * The client's TLS settings from the sink's keys, or undefined when `ssl` is off:

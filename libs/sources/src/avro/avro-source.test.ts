@@ -6,7 +6,7 @@ import { createAvroClient, type AvroClient, type AvroClientOptions } from '@slui
 import { Batch, type EmitOptions, encodeBatch, requireOrSkip, SluiceError, type SluiceEvent } from '@sluice/core';
 import { avroSource, type AvroSourceConfig } from './avro-source-factory.js';
 import { FULL_WAIT_MS, type AvroSource } from './avro-source.js';
-import { makeTestCertFiles } from './test-cert.js';
+import { makeTestCertFiles } from '@sluice/avro-rpc';
 import { configFor, FakeChannel, fakeSourceContext, sleep, waitUntil, type FakeSourceContext } from '../test-support.js';
 
 const events = (bodies: string[], headers: Record<string, string> = {}): SluiceEvent[] =>

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { readKeystore, tlsVersionRange, type ServerTlsOptions } from '@sluice/avro-rpc';
+import { readKeystore, type ServerTlsOptions, storeTypeOf, tlsVersionRange } from '@sluice/avro-rpc';
 import { SluiceError } from '@sluice/core';
 import type { AvroSourceConfig } from './avro-source-factory.js';
-import { storeTypeOf } from './store-type.js';
 
 function readPem(key: string, path: string): Buffer {
   try {
