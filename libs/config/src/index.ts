@@ -18,3 +18,4 @@ export {
 } from './topology.js';
 export { loadAgentConfig, topologyOrThrow, type LoadAgentConfigOptions } from './load.js';
 export { formatDiagnostics, formatTopology, type FormatTopologyOptions } from './format-topology.js';
+export { configFor } from './test-config.js';

@@ -4,7 +4,6 @@
  * hands them over (encoded bytes from a channel, not yet decoded). Not exported from the index.
  */
 import pino from 'pino';
-import type { ComponentSpec, Config, KeySpecs } from '@sluice/config';
 import { Batch, Counters, encodeBatch, SINK_COUNTERS, type ComponentContext, type Logger, type SluiceEvent } from '@sluice/core';
 
 export interface LogRecord {
@@ -24,20 +23,7 @@ export function fakeContext(name = 'k1'): FakeContext {
   return { agent: 'a1', name, logger, records, counters: new Counters(SINK_COUNTERS), dataDir: '/nonexistent' };
 }
 
-/** Every declared key with its default, overridden by `values`; throws on a missing required key or a check() error. */
-export function configFor<S extends KeySpecs>(spec: ComponentSpec<S>, values: Record<string, unknown>): Config<S> {
-  const out: Record<string, unknown> = {};
-  for (const [key, keySpec] of Object.entries(spec.keys)) {
-    const value = key in values ? values[key] : keySpec.default;
-    if (value === undefined) throw new Error(`test config misses required key ${key}`);
-    out[key] = value;
-  }
-  for (const key of Object.keys(values)) if (!(key in spec.keys)) throw new Error(`test config has unknown key ${key}`);
-  const config = out as Config<S>;
-  const errors = spec.check?.(config) ?? [];
-  if (errors.length > 0) throw new Error(`invalid test config: ${errors.join('; ')}`);
-  return config;
-}
+export { configFor } from '@sluice/config';
 
 /** A batch as a sink receives it from a channel: encoded bytes, decoded only on demand. */
 export function takenBatch(events: readonly SluiceEvent[]): Batch {

@@ -4,7 +4,6 @@
  * Not exported from the lib's index.
  */
 import pino from 'pino';
-import type { ComponentSpec, Config, KeySpecs } from '@sluice/config';
 import { ChannelFullError, Counters, SOURCE_COUNTERS, type Emit, type Logger, type SluiceEvent, type SourceContext } from '@sluice/core';
 
 export interface LogRecord {
@@ -127,20 +126,4 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/**
- * The config the runtime would pass: every declared key with its default, overridden by `values`
- * (already typed). Throws if a required key is missing, or `check()` reports an error.
- */
-export function configFor<S extends KeySpecs>(spec: ComponentSpec<S>, values: Record<string, unknown>): Config<S> {
-  const out: Record<string, unknown> = {};
-  for (const [key, keySpec] of Object.entries(spec.keys)) {
-    const value = key in values ? values[key] : keySpec.default;
-    if (value === undefined) throw new Error(`test config misses required key ${key}`);
-    out[key] = value;
-  }
-  for (const key of Object.keys(values)) if (!(key in spec.keys)) throw new Error(`test config has unknown key ${key}`);
-  const config = out as Config<S>;
-  const errors = spec.check?.(config) ?? [];
-  if (errors.length > 0) throw new Error(`invalid test config: ${errors.join('; ')}`);
-  return config;
-}
+export { configFor } from '@sluice/config';
