@@ -79,21 +79,19 @@ export class SinkRunner {
 
   private async take(waitMs: number): Promise<Taken> {
     const tx = `${this.options.txPrefix}-${this.seq++}`;
-    {
-      try {
-        const reply = await this.options.client.request({ type: 'TAKE', tx, max: this.options.processor.batchSize, waitMs }, waitMs + this.options.requestTimeoutMs);
-        if (reply.type === 'BATCH') return { tx, batch: reply.count > 0 ? new Batch(reply.batch, reply.count) : undefined };
-        this.options.counters.inc('ChannelReadFail');
-        if (this.failures === 0) this.options.logger.warn({ tx, reply: describe(reply) }, 'The channel refused a TAKE.');
-        return { tx, batch: undefined, failed: true };
-      } catch (err) {
-        if (err instanceof SluiceError && err.code === 'SLUICE_ERR_STOPPED') return { tx, batch: undefined };
-        // A TAKE whose answer never came may hold a lease under this tx: NACK it before moving on.
-        this.options.counters.inc('ChannelReadFail');
-        this.options.logger.warn({ err, tx }, 'No answer to a TAKE; releasing it and trying again.');
-        await this.settle(tx, 'NACK');
-        return { tx, batch: undefined, failed: true };
-      }
+    try {
+      const reply = await this.options.client.request({ type: 'TAKE', tx, max: this.options.processor.batchSize, waitMs }, waitMs + this.options.requestTimeoutMs);
+      if (reply.type === 'BATCH') return { tx, batch: reply.count > 0 ? new Batch(reply.batch, reply.count) : undefined };
+      this.options.counters.inc('ChannelReadFail');
+      if (this.failures === 0) this.options.logger.warn({ tx, reply: describe(reply) }, 'The channel refused a TAKE.');
+      return { tx, batch: undefined, failed: true };
+    } catch (err) {
+      if (err instanceof SluiceError && err.code === 'SLUICE_ERR_STOPPED') return { tx, batch: undefined };
+      // A TAKE whose answer never came may hold a lease under this tx: NACK it before moving on.
+      this.options.counters.inc('ChannelReadFail');
+      this.options.logger.warn({ err, tx }, 'No answer to a TAKE; releasing it and trying again.');
+      await this.settle(tx, 'NACK');
+      return { tx, batch: undefined, failed: true };
     }
   }
 
@@ -105,13 +103,11 @@ export class SinkRunner {
     }, Math.max(100, leaseMs / 3));
     let delivery;
     try {
+      // A sink that throws broke its contract: the error crashes the worker (crash-only).
       delivery = await processor.deliver(batch, stop);
-    } catch (err) {
-      // A sink that throws broke its contract: crash-only, the supervisor restarts the worker.
+    } finally {
       clearInterval(renew);
-      throw err;
     }
-    clearInterval(renew);
     if (delivery.status === 'ok') {
       // The channel orders nothing after an ACK: send it and move on, keeping a window of them.
       const ack = this.settle(tx, 'ACK').finally(() => this.acks.delete(ack));
