@@ -13,10 +13,11 @@ import {
 } from './protocol.js';
 import { parseProtocolShape, statusFromIndex, type ProtocolShape } from './protocol-shape.js';
 import { openClientStream, type ClientStream, type Compression } from './transport.js';
+import type { TlsMaterial } from './tls-versions.js';
 import { DEFAULT_COMPRESSION_LEVEL } from './zlib-duplex.js';
 
 /** TLS settings of the client (Flume's `ssl`, `trust-all-certs`, `truststore*`). */
-export interface ClientTlsOptions {
+export interface ClientTlsOptions extends TlsMaterial {
   /** Trusted CA certificates (PEM); absent = Node's default CA store. */
   readonly ca?: Buffer | readonly Buffer[];
   /** Accept any server certificate (Flume's `trust-all-certs`): encryption without authentication. */
@@ -28,14 +29,7 @@ export interface ClientTlsOptions {
   readonly verifyHostname?: boolean;
   /** SNI name and name to verify (default: `host`, unless it is an IP address). */
   readonly servername?: string;
-  /** Optional client certificate: PEM key + cert, or PKCS#12. */
-  readonly key?: Buffer;
-  readonly cert?: Buffer;
-  readonly pfx?: Buffer;
-  readonly passphrase?: string;
-  readonly minVersion?: tls.SecureVersion;
-  readonly maxVersion?: tls.SecureVersion;
-  readonly ciphers?: string;
+  // The key material, if given, is an optional client certificate.
 }
 
 export interface AvroClientOptions {

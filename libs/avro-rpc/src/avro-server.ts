@@ -15,20 +15,11 @@ import {
 } from './protocol.js';
 import { LOCAL_SHAPE, parseProtocolShape, statusIndexFor, type ProtocolShape } from './protocol-shape.js';
 import { wrapServerSocket, type Compression } from './transport.js';
+import type { TlsMaterial } from './tls-versions.js';
 import { DEFAULT_COMPRESSION_LEVEL } from './zlib-duplex.js';
 
 /** TLS material for the server: PEM key + certificate chain, or a PKCS#12 bundle. */
-export interface ServerTlsOptions {
-  readonly key?: Buffer;
-  readonly cert?: Buffer;
-  readonly pfx?: Buffer;
-  readonly passphrase?: string;
-  /** Lowest / highest protocol version accepted (Node names, e.g. 'TLSv1.2'). */
-  readonly minVersion?: tls.SecureVersion;
-  readonly maxVersion?: tls.SecureVersion;
-  /** OpenSSL cipher list. */
-  readonly ciphers?: string;
-}
+export type ServerTlsOptions = TlsMaterial;
 
 /** Who sent a request. */
 export interface PeerInfo {

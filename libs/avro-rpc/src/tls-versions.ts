@@ -31,3 +31,18 @@ export function tlsVersionRange(
   }
   return { minVersion: allowed[0]!, maxVersion: allowed[allowed.length - 1]! };
 }
+
+/** Key material and protocol limits of either end of a TLS connection. */
+export interface TlsMaterial {
+  /** PEM key and certificate chain... */
+  readonly key?: Buffer;
+  readonly cert?: Buffer;
+  /** ...or a PKCS#12 bundle, protected by `passphrase`. */
+  readonly pfx?: Buffer;
+  readonly passphrase?: string;
+  /** Lowest / highest protocol version accepted (Node names, e.g. 'TLSv1.2'). */
+  readonly minVersion?: SecureVersion;
+  readonly maxVersion?: SecureVersion;
+  /** OpenSSL cipher list. */
+  readonly ciphers?: string;
+}
