@@ -37,7 +37,9 @@ export function createEmitter(options: EmitterOptions): { emit: Emit; emitBatch:
     let events = input as SluiceEvent[];
     for (const interceptor of interceptors) events = interceptor.intercept(events);
     if (events.length === 0) return;
-    await Promise.all(route(events, selector).map((r) => write(encodeBatch(r.events), r.events.length, r.required, r.optional, emitOptions)));
+    // A selector whose routing never depends on the event needs no per-event look-up.
+    const routes = selector.fixed ? [{ ...selector.fixed, events }] : route(events, selector);
+    await Promise.all(routes.map((r) => write(encodeBatch(r.events), r.events.length, r.required, r.optional, emitOptions)));
   };
 
   const emitBatch: EmitBatch = async (batch: Batch, emitOptions) => {
