@@ -7,6 +7,7 @@ import { Socket } from 'node:net';
 export class ResendingClient {
   private acked = 0;
   private socket: Socket | undefined;
+  private closed = false;
   reconnects = 0;
 
   constructor(
@@ -22,8 +23,9 @@ export class ResendingClient {
   async run(window = 200, deadlineMs = 60_000): Promise<void> {
     const until = Date.now() + deadlineMs;
     while (this.acked < this.lines.length) {
+      if (this.closed) throw new Error(`closed with ${this.acked} of ${this.lines.length} lines confirmed`);
       if (Date.now() > until) throw new Error(`only ${this.acked} of ${this.lines.length} lines confirmed`);
-      await this.session(window).catch(() => undefined);
+      await this.session(window, until).catch(() => undefined);
       if (this.acked < this.lines.length) {
         this.reconnects++;
         await new Promise((r) => setTimeout(r, 100));
@@ -31,10 +33,13 @@ export class ResendingClient {
     }
   }
 
-  private session(window: number): Promise<void> {
+  /** One connection, cut at the run's deadline so a peer that never answers cannot hang the test. */
+  private session(window: number, until: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const socket = new Socket();
       this.socket = socket;
+      const deadline = setTimeout(() => socket.destroy(), Math.max(0, until - Date.now()));
+      socket.on('close', () => clearTimeout(deadline));
       let sent = this.acked;
       let pending = '';
       const pump = () => {
@@ -67,7 +72,9 @@ export class ResendingClient {
     });
   }
 
+  /** Stops `run` (it rejects) and drops the connection. */
   close(): void {
+    this.closed = true;
     this.socket?.destroy();
   }
 }
