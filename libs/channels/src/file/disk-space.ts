@@ -25,6 +25,13 @@ export class DiskSpace {
     return this.estimate() - bytes < this.minimum;
   }
 
+  /** True when at least `bytes` are free (measured at most once a second). */
+  hasAtLeast(bytes: number): boolean {
+    const now = Date.now();
+    if (now - this.checkedAt > RECHECK_MS) this.refresh(now);
+    return this.estimate() >= bytes;
+  }
+
   /** Records bytes written since the last check. */
   wrote(bytes: number): void {
     this.writtenSince += bytes;

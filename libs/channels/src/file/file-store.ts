@@ -27,6 +27,9 @@ import {
 import { replay } from './replay.js';
 import { createSegment, fsyncDir, type Segment } from './segment.js';
 
+/** Free bytes that mean a full disk has space again (Flume's floor for minimumRequiredSpace). */
+const SPACE_BACK_BYTES = 1024 * 1024;
+
 /** Counter names the file channel keeps besides the channel service's (Flume's names first). */
 export const FILE_CHANNEL_COUNTERS = [
   'Open',
@@ -420,7 +423,9 @@ export class FileChannelStore implements ChannelStore {
 
   private settle<T>(op: Op<T>, err?: Error): void {
     op.settle(err);
-    if (err === undefined && this.diskFullLogged) {
+    // A full disk is over when space is back, not when one small record happened to fit into the
+    // slack of a page already allocated: that would log the outage again at the next refusal.
+    if (err === undefined && this.diskFullLogged && this.dirs.some((d) => d.space.hasAtLeast(SPACE_BACK_BYTES))) {
       this.diskFullLogged = false;
       this.logger.info('Writes to the log succeed again.');
     }
