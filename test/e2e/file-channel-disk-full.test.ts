@@ -111,9 +111,19 @@ test('disk full: FULL below minimumRequiredSpace, refused acks at ENOSPC, nothin
 
     // 1. Reserve.
     process.kill(sinkPid, 'SIGSTOP');
-    const low = await waitFor('commits refused below minimumRequiredSpace', () => logsMatching(agent, /below minimumRequiredSpace/)[0]);
+    // The log may have crossed the reserve before, while the sink still freed space: wait for the
+    // acks already sent to be checkpointed (checkpointInterval 500 ms), then for the *current*
+    // state — the latest of each pair of messages — to be "below" and "holding back".
+    await sleep(1000);
+    const latest = (re: RegExp) => logsMatching(agent, re).at(-1);
+    const low = await waitFor('commits refused below minimumRequiredSpace', () => {
+      const l = latest(/minimumRequiredSpace/);
+      return l && /below minimumRequiredSpace/.test(String(l['msg'])) ? l : undefined;
+    });
     assert.equal(low['level'], LEVEL.warn);
-    await waitFor('the source holds back', () => (logsMatching(agent, /^Channel is full; holding back/).length > 0 ? true : undefined));
+    await waitFor('the source holds back', () =>
+      /^Channel is full; holding back/.test(String(latest(/^Channel (is full; holding back|accepts events again)/)?.['msg'])) ? true : undefined,
+    );
     assert.ok((await progressOver(client, 1500)) <= WINDOW, 'the client is held back');
     const free = freeBytes(mount);
     assert.ok(free >= MINIMUM - 1024 * 1024, `the reserve stays free (${free} bytes free)`);
