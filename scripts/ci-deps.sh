@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use, when missing: haproxy (the VIP example), openssl
-# (throwaway TLS certificates), keytool (PKCS12 truststores as Java writes them), procps (pgrep).
+# (throwaway TLS certificates), keytool (PKCS12 truststores as Java writes them), procps (pgrep),
+# prometheus (scrapes a running agent in the metrics test).
 # Needs root and apt-get; elsewhere it says what is missing and the tests that need it are skipped
 # (outside CI) with the reason.
 set -euo pipefail
@@ -9,8 +10,9 @@ command -v haproxy >/dev/null || missing+=(haproxy)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v keytool >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v pgrep >/dev/null || missing+=(procps)
+command -v prometheus >/dev/null || missing+=(prometheus)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "ci-deps: haproxy, openssl, keytool and pgrep are installed"
+  echo "ci-deps: haproxy, openssl, keytool, pgrep and prometheus are installed"
   exit 0
 fi
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
