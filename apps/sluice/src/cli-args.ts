@@ -2,13 +2,13 @@ import { parseArgs } from 'node:util';
 import { SluiceError } from '@sluice/core';
 
 export interface ParsedCommand {
-  readonly command: 'agent' | 'check' | 'avro-client' | 'help' | 'version';
+  readonly command: 'agent' | 'check' | 'avro-client' | 'ctl' | 'help' | 'version';
   readonly values: Record<string, string | boolean | undefined>;
   /** Flume's `-Dkey=value` settings. */
   readonly defines: Record<string, string>;
   /** Notes for the operator about accepted-but-ignored flags. */
   readonly notes: string[];
-  /** The arguments after `avro-client`, parsed by that command itself. */
+  /** The arguments after `avro-client` or `ctl`, parsed by that command itself. */
   readonly args?: readonly string[];
 }
 
@@ -35,6 +35,9 @@ const AGENT = {
   'exit-after': { type: 'string' },
   'status-interval': { type: 'string' },
   'no-reload-conf': { type: 'boolean' },
+  'reload-interval': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'metrics-bind': { type: 'string' },
 } as const;
 
 /** Parses `sluice <command> [options]`, accepting Flume's flags (`-n`, `-f`, `-c`, `-Dk=v`). */
@@ -49,9 +52,9 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
   const [first, ...args] = rest;
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') return { command: 'help', values: {}, defines, notes: [] };
   if (first === 'version' || first === '--version' || first === '-V') return { command: 'version', values: {}, defines, notes: [] };
-  if (first === 'avro-client') return { command: 'avro-client', values: {}, defines, notes: [], args };
+  if (first === 'avro-client' || first === 'ctl') return { command: first, values: {}, defines, notes: [], args };
   if (first !== 'agent' && first !== 'check') {
-    throw new SluiceError('SLUICE_ERR_USAGE', `unknown command "${first}": expected agent, check, avro-client, help or version`);
+    throw new SluiceError('SLUICE_ERR_USAGE', `unknown command "${first}": expected agent, check, ctl, avro-client, help or version`);
   }
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -61,7 +64,6 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
   }
   const notes: string[] = [];
   if (values['conf'] !== undefined) notes.push(`--conf ${String(values['conf'])} is ignored: Sluice needs no flume-env.sh or log4j directory.`);
-  if (values['no-reload-conf']) notes.push('--no-reload-conf: live reload is not built yet, so the file is never re-read anyway.');
   if (!values['help']) {
     if (typeof values['name'] !== 'string') throw new SluiceError('SLUICE_ERR_USAGE', 'missing -n/--name: the agent to run from the file');
     if (typeof values['conf-file'] !== 'string') throw new SluiceError('SLUICE_ERR_USAGE', 'missing -f/--conf-file: the Flume properties file');
@@ -84,6 +86,9 @@ export const HELP = `sluice — a Flume-compatible log and event collector
 Usage:
   sluice agent -n NAME -f FILE [options]   run agent NAME from a Flume properties file
   sluice check -n NAME -f FILE [--strict]  validate FILE and print the resolved topology
+  sluice ctl -n NAME [--run-dir DIR] COMMAND
+                                           control a running agent: status, restart COMPONENT,
+                                           stop, reload [--force], metrics, top (\`sluice ctl -h\`)
   sluice avro-client -H HOST -p PORT [-F FILE] [options]
                                            send lines to an avro source (\`sluice avro-client -h\`)
   sluice help | --help                     this text
@@ -100,17 +105,29 @@ Agent options:
       --log-format json|pretty JSON lines (default), or pretty when stdout is a terminal
       --log-level LEVEL        trace, debug, info (default), warn, error
       --shutdown-timeout SEC   deadline for a graceful stop (default 30)
-      --restart-backoff-min MS first restart delay of a dead worker (default 250; doubles, jittered)
-      --restart-backoff-max MS longest restart delay (default 30000)
+      --restart-backoff-min MS first restart delay of a dead worker (default 250; doubles per
+                               death, jittered, back to the minimum after 10 s of running)
+      --restart-backoff-max MS longest restart delay (default 10000)
       --restart-limit N        more than N restarts within --restart-window marks a component
-      --restart-window SEC     failed (defaults 30 and 60)
+      --restart-window SEC     failed: it stays down until \`sluice ctl restart\` or a reload
+                               (defaults 20 and 600)
+      --metrics-port PORT      serve GET /metrics (Flume's JSON), /metrics/prometheus and
+                               /health over HTTP (like -Dflume.monitoring.type=http
+                               -Dflume.monitoring.port=PORT; Flume's default port is 41414)
+      --metrics-bind ADDR      address for --metrics-port (default 127.0.0.1)
+      --reload-interval SEC    how often the config file is checked for changes (default 30);
+                               a change, SIGHUP or \`sluice ctl reload\` validates the new file and
+                               restarts only the components it changed
+      --no-reload-conf         never re-read the file by polling (SIGHUP and ctl reload still do)
       --lease-timeout SEC      a taken batch not acknowledged in this time is re-queued (default 60)
       --exit-after SEC         stop gracefully after SEC seconds (examples, benchmarks)
       --status-interval MS     how often workers report counters and status.json is
                                rewritten (default 1000)
-  Flume flags accepted: -c/--conf DIR (ignored), --no-reload-conf, -Dkey=value.
+  Flume flags accepted: -c/--conf DIR (ignored), --no-reload-conf, -Dkey=value
+  (-Dflume.monitoring.type=http -Dflume.monitoring.port=PORT starts the HTTP monitor).
 
 Signals: SIGTERM or SIGINT stop gracefully (sources first, sinks drain, channels last).
-The agent logs one "agent ready" line when every worker runs, and rewrites
+SIGHUP reloads the config file. The agent logs one "agent ready" line when every
+worker runs, listens on RUN_DIR/control.sock for \`sluice ctl\`, and rewrites
 RUN_DIR/status.json every second (components, pids, states, Flume counters).
 `;

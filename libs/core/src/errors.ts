@@ -17,7 +17,12 @@ export const ERROR_CODES = {
   SLUICE_ERR_PATH_TOO_LONG: 'An ipc:// or unix socket path exceeds 107 bytes.',
   SLUICE_ERR_DELIVERY: 'A sink could not deliver a batch downstream.',
   SLUICE_ERR_STOPPED: 'The component is stopping and refused the operation.',
-  SLUICE_ERR_START: 'A component could not start (a locked directory, a port in use...); the agent stopped. The log says why.',
+  SLUICE_ERR_START: 'A channel could not start (a locked directory, an unwritable path...); the agent stopped. The log says why.',
+  SLUICE_ERR_NO_AGENT: 'No agent answers on the control socket of that run dir (none is running, or the socket is stale).',
+  SLUICE_ERR_CONTROL: 'A control request is malformed or not allowed (bad JSON, unknown operation, another user).',
+  SLUICE_ERR_UNKNOWN_COMPONENT: 'A control request names a component the agent does not run.',
+  SLUICE_ERR_RELOAD: 'A reload was refused (the new config is invalid, or it removes a non-empty channel without --force); the running agent is unchanged.',
+  SLUICE_ERR_METRICS_PORT: 'The HTTP monitoring port could not be bound (in use, or not allowed); the agent runs without it.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

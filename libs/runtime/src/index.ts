@@ -5,3 +5,4 @@ export * from './restart-policy.js';
 export * from './supervisor.js';
 export * from './worker-spec.js';
 export * from './components-doc.js';
+export * from './control-protocol.js';

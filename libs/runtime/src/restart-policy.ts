@@ -12,9 +12,9 @@ export interface RestartPolicyOptions {
 
 export const DEFAULT_RESTART_POLICY: RestartPolicyOptions = {
   minBackoffMs: 250,
-  maxBackoffMs: 30_000,
-  limit: 30,
-  windowMs: 60_000,
+  maxBackoffMs: 10_000,
+  limit: 20,
+  windowMs: 600_000,
   stableMs: 10_000,
 };
 
