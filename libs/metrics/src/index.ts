@@ -5,3 +5,4 @@ export * from './flume-names.js';
 export * from './flume-json.js';
 export * from './fill-percentage.js';
 export * from './java-double.js';
+export * from './prometheus.js';
