@@ -6,3 +6,5 @@ export * from './flume-json.js';
 export * from './fill-percentage.js';
 export * from './java-double.js';
 export * from './prometheus.js';
+export * from './health.js';
+export * from './monitor-server.js';

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { request } from 'node:http';
+import { after, test } from 'node:test';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { SluiceError } from '@sluice/core';
+import { MonitorServer } from './monitor-server.js';
+import { parsePrometheusText } from './prometheus-text.js';
+import type { AgentSnapshot } from './snapshot.js';
+import { agent, worker } from './test-fixtures.js';
+
+const HOST = '127.0.0.1';
+
+function logged(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
+}
+
+const servers: MonitorServer[] = [];
+after(() => Promise.all(servers.map((s) => s.close())));
+
+async function serve(snapshot: () => AgentSnapshot, logger = logged().logger): Promise<string> {
+  const server = new MonitorServer({ host: HOST, port: 0, snapshot, logger });
+  servers.push(server);
+  const { host, port } = await server.start();
+  assert.equal(host, HOST);
+  assert.ok(port > 0);
+  return `http://${host}:${port}`;
+}
+
+/** A raw request (fetch refuses TRACE). */
+function send(base: string, method: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { method, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('GET /metrics answers Flume\'s JSON', async () => {
+  const base = await serve(() => agent());
+  const res = await fetch(`${base}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type')!, /^application\/json/);
+  const json = (await res.json()) as Record<string, Record<string, string>>;
+  assert.equal(json['CHANNEL.c1']!['EventPutSuccessCount'], '25');
+  assert.equal(json['CHANNEL.c1']!['Type'], 'CHANNEL');
+  assert.equal(json['WORKER.sink:k1']!['Pid'], '4243');
+  const withQuery = await fetch(`${base}/metrics?x=1`);
+  assert.equal(withQuery.status, 200);
+  await withQuery.body?.cancel();
+});
+
+test('GET /metrics/prometheus answers the Prometheus text format with its content type', async () => {
+  let n = 25;
+  const base = await serve(() => agent({ components: [{ ...agent().components[0]!, values: { EventPutSuccessCount: n } }] }));
+  const first = await fetch(`${base}/metrics/prometheus`);
+  assert.equal(first.status, 200);
+  assert.equal(first.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
+  const sample = (text: string) => parsePrometheusText(text).samples.find((s) => s.name === 'sluice_channel_event_put_success_total')!.value;
+  assert.equal(sample(await first.text()), 25);
+  n = 40;
+  assert.equal(sample(await (await fetch(`${base}/metrics/prometheus`)).text()), 40, 'each scrape reads a fresh snapshot');
+});
+
+test('GET /health: 200 while running, 503 naming the failed worker', async () => {
+  let snapshot = agent();
+  const base = await serve(() => snapshot);
+  const ok = await fetch(`${base}/health`);
+  assert.equal(ok.status, 200);
+  assert.equal(((await ok.json()) as { status: string }).status, 'ok');
+  snapshot = agent({ workers: [worker({ id: 'sink:k1', state: 'failed', pid: null, failure: 'exited 20 times within 600 s' })] });
+  const bad = await fetch(`${base}/health`);
+  assert.equal(bad.status, 503);
+  const body = (await bad.json()) as { reason: string; failed: { worker: string }[] };
+  assert.match(body.reason, /sink:k1 failed: exited 20 times/);
+  assert.deepEqual(body.failed.map((f) => f.worker), ['sink:k1']);
+});
+
+test('GET / links the three endpoints; TRACE and OPTIONS 403, unknown paths 404, other methods 405, HEAD like GET', async () => {
+  const base = await serve(() => agent());
+  const index = await send(base, 'GET', '/');
+  assert.equal(index.status, 200);
+  assert.match(String(index.headers['content-type']), /^text\/html/);
+  for (const href of ['/metrics', '/metrics/prometheus', '/health']) assert.ok(index.body.includes(`href="${href}"`), href);
+  assert.equal((await send(base, 'TRACE', '/metrics')).status, 403);
+  assert.equal((await send(base, 'OPTIONS', '/')).status, 403);
+  assert.equal((await send(base, 'GET', '/nope')).status, 404);
+  assert.equal((await send(base, 'GET', '/metrics/')).status, 404);
+  const post = await send(base, 'POST', '/metrics');
+  assert.equal(post.status, 405);
+  assert.equal(post.headers['allow'], 'GET, HEAD');
+  const head = await send(base, 'HEAD', '/metrics');
+  assert.equal(head.status, 200);
+  assert.equal(head.body, '');
+  assert.ok(Number(head.headers['content-length']) > 0);
+});
+
+test('a snapshot that throws answers 500 with the message, logs it, and the server keeps serving', async () => {
+  const { logger, lines } = logged();
+  let broken = true;
+  const base = await serve(() => {
+    if (broken) throw new Error('supervisor state is inconsistent');
+    return agent();
+  }, logger);
+  for (const path of ['/metrics', '/metrics/prometheus', '/health']) {
+    const res = await send(base, 'GET', path);
+    assert.equal(res.status, 500, path);
+    assert.match(res.body, /supervisor state is inconsistent/);
+  }
+  assert.equal(lines.filter((l) => l['level'] === 50).length, 3);
+  broken = false;
+  assert.equal((await send(base, 'GET', '/metrics')).status, 200);
+});
+
+test('a port in use rejects start() with SLUICE_ERR_METRICS_PORT and a message saying what to do', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, HOST, resolve));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const server = new MonitorServer({ host: HOST, port, snapshot: () => agent(), logger: logged().logger });
+    await assert.rejects(server.start(), (err: unknown) => {
+      assert.ok(err instanceof SluiceError);
+      assert.equal(err.code, 'SLUICE_ERR_METRICS_PORT');
+      assert.equal(err.message, `metrics port 127.0.0.1:${port} is in use by another process; stop that process or choose another with --metrics-port (or -Dflume.monitoring.port)`);
+      assert.equal((err.cause as NodeJS.ErrnoException).code, 'EADDRINUSE');
+      return true;
+    });
+    await server.close(); // after a failed start: nothing to close, no throw
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+  }
+});
+
+test('a privileged port rejects start() with the EACCES message (needs a non-root user)', async (t) => {
+  if (process.getuid?.() === 0) return t.skip('root may bind port 1');
+  const server = new MonitorServer({ host: HOST, port: 1, snapshot: () => agent(), logger: logged().logger });
+  await assert.rejects(server.start(), /metrics port 127\.0\.0\.1:1 is not allowed for this user/);
+});
+
+test('close() stops serving, also with a keep-alive connection open', async () => {
+  const server = new MonitorServer({ host: HOST, port: 0, snapshot: () => agent(), logger: logged().logger });
+  const { port } = await server.start();
+  const res = await fetch(`http://${HOST}:${port}/health`); // undici keeps the connection alive
+  await res.text();
+  await server.close();
+  await assert.rejects(fetch(`http://${HOST}:${port}/health`, { signal: AbortSignal.timeout(5000) }));
+  await server.close();
+});
