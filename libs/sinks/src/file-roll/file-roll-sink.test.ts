@@ -102,6 +102,18 @@ test('a missing directory is created at start and logged', async () => {
   assert.equal((await files(dir)).length, 1);
 });
 
+test('a directory that cannot be made (a file in its path) fails start with a clear config error', async () => {
+  const root = await tempDir();
+  await writeFile(join(root, 'file'), 'x');
+  for (const dir of [join(root, 'file'), join(root, 'file', 'out')]) {
+    await assert.rejects(setup({ 'sink.directory': dir }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'SLUICE_ERR_CONFIG');
+      assert.match(err.message, new RegExp(`cannot create sink\\.directory ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: E(NOTDIR|EXIST)`));
+      return true;
+    });
+  }
+});
+
 test('retry when the directory vanished; one error log; the retried batch lands once in a new file', async () => {
   const dir = await tempDir();
   const { ctx, sink } = await setup({ 'sink.directory': dir });

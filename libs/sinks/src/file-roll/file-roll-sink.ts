@@ -97,21 +97,19 @@ export class FileRollSink implements Sink {
 
   async start(): Promise<void> {
     const dir = this.directory;
+    const unusable = (err: unknown) =>
+      new SluiceError('SLUICE_ERR_CONFIG', `file_roll sink ${this.ctx.name} cannot create sink.directory ${dir}: ${(err as Error).message}`, { cause: err });
     const existed = await stat(dir).then(
       (s) => s.isDirectory(),
       (err: unknown) => {
         if (isIoError(err) && err.code === 'ENOENT') return false;
-        throw err;
+        throw isIoError(err) ? unusable(err) : err;
       },
     );
     if (!existed) {
-      try {
-        await mkdir(dir, { recursive: true });
-      } catch (err) {
-        throw new SluiceError('SLUICE_ERR_CONFIG', `file_roll sink ${this.ctx.name} cannot create sink.directory ${dir}: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
+      await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+        throw unusable(err);
+      });
       this.logger.info({ directory: dir }, 'created the output directory');
     }
     const seconds = this.config['sink.rollInterval'];
