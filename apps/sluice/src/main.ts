@@ -6,6 +6,7 @@ import { formatTopology } from '@sluice/config';
 import { defaultRegistry } from '@sluice/runtime';
 import { AVRO_CLIENT_HELP, parseAvroClientArgs, runAvroClient } from './avro-client.js';
 import { HELP, parseCommand } from './cli-args.js';
+import { runCtl } from './ctl.js';
 import { load, runAgent } from './run-agent.js';
 
 function version(): string {
@@ -39,6 +40,9 @@ async function main(argv: readonly string[]): Promise<void> {
       process.stderr.write(`avro-client: ${sent.events} events sent in ${sent.batches} batches to ${parsed.host}:${parsed.port}, all answered OK\n`);
       return;
     }
+    case 'ctl':
+      process.exitCode = await runCtl(cmd.args ?? []);
+      return;
   }
 }
 
