@@ -10,7 +10,7 @@ import { SluiceError } from '@sluice/core';
 import type { AgentSnapshot, ComponentCounters } from '@sluice/metrics';
 import { CONTROL_SOCKET, defaultRunDir, type ControlHandler, type ReloadResult } from '@sluice/runtime';
 // ControlServer is not in @sluice/runtime's index yet (the supervisor integration adds it).
-import { ControlServer } from '@sluice/runtime/dist/control-server.js';
+import { ControlServer } from '@sluice/runtime';
 import { CTL_HELP, parseCtlArgs, runCtl, type CtlCommand, type CtlIo } from './ctl.js';
 
 /** A snapshot whose counters move by a fixed amount per status call, one reported second apart. */

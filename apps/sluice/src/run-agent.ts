@@ -1,20 +1,43 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createLogger, SluiceError, type LogFormat } from '@sluice/core';
-import { formatDiagnostics, loadAgentConfig } from '@sluice/config';
+import { createLogger, SluiceError, type LogFormat, type Logger } from '@sluice/core';
+import { formatDiagnostics, loadAgentConfig, type TopologyResult } from '@sluice/config';
 import { DEFAULT_RESTART_POLICY, DEFAULT_TUNING, defaultDataDir, defaultRegistry, defaultRunDir, Supervisor } from '@sluice/runtime';
 import { durationFlag, type ParsedCommand } from './cli-args.js';
 
+/** Flume's HTTP monitor port when `-Dflume.monitoring.type=http` names none. */
+const FLUME_MONITORING_PORT = 41414;
+
+function read(cmd: ParsedCommand): TopologyResult {
+  const file = String(cmd.values['conf-file']);
+  return loadAgentConfig({ file, agent: String(cmd.values['name']), registry: defaultRegistry(), strict: Boolean(cmd.values['strict']) });
+}
+
 /** Loads and validates the config, printing every diagnostic; exits 1 on any error. */
 export function load(cmd: ParsedCommand) {
-  const file = String(cmd.values['conf-file']);
-  const result = loadAgentConfig({ file, agent: String(cmd.values['name']), registry: defaultRegistry(), strict: Boolean(cmd.values['strict']) });
+  const result = read(cmd);
   if (result.diagnostics.length > 0) process.stderr.write(formatDiagnostics(result.diagnostics) + '\n');
   if (!result.topology) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-    process.stderr.write(`${file}: ${errors} error(s); nothing was started.\n`);
+    process.stderr.write(`${String(cmd.values['conf-file'])}: ${errors} error(s); nothing was started.\n`);
     process.exit(1);
   }
   return result.topology;
+}
+
+/** `--metrics-port`, or Flume's `-Dflume.monitoring.type=http [-Dflume.monitoring.port=P]`. */
+function monitorOption(cmd: ParsedCommand): { host: string; port: number } | undefined {
+  const host = typeof cmd.values['metrics-bind'] === 'string' ? cmd.values['metrics-bind'] : '127.0.0.1';
+  const type = cmd.defines['flume.monitoring.type'];
+  if (type !== undefined && type !== 'http') {
+    throw new SluiceError('SLUICE_ERR_USAGE', `-Dflume.monitoring.type=${type} is not supported: Sluice serves http (and Prometheus text on it)`);
+  }
+  const raw = cmd.values['metrics-port'] ?? cmd.defines['flume.monitoring.port'] ?? (type === 'http' ? String(FLUME_MONITORING_PORT) : undefined);
+  if (raw === undefined) return undefined;
+  const port = Number(raw);
+  if (!/^\d+$/.test(String(raw)) || port < 1 || port > 65535) throw new SluiceError('SLUICE_ERR_USAGE', `the metrics port must be 1-65535, not "${String(raw)}"`);
+  return { host, port };
 }
 
 export async function runAgent(cmd: ParsedCommand): Promise<void> {
@@ -24,10 +47,13 @@ export async function runAgent(cmd: ParsedCommand): Promise<void> {
   if (typeof cmd.values['log-level'] === 'string') process.env['SLUICE_LOG_LEVEL'] = cmd.values['log-level'];
   const logger = createLogger({ format, bindings: { agent, kind: 'supervisor' } });
   for (const note of cmd.notes) logger.info(note);
-  if (cmd.defines['flume.monitoring.type']) {
-    logger.warn({ monitoring: cmd.defines['flume.monitoring.type'] }, 'HTTP monitoring is not built yet: read RUN_DIR/status.json for the counters.');
-  }
+  const monitor = monitorOption(cmd);
+  const reloadIntervalMs = durationFlag(cmd.values, 'reload-interval', 1000, 30_000);
   const topology = load(cmd);
+  // SIGTERM, SIGINT, `ctl stop` and --exit-after share one graceful stop: a second request waits for it.
+  let stopping: Promise<never> | undefined;
+  const stop = () =>
+    (stopping ??= supervisor.stop().then(() => process.exit(0)));
   const supervisor = new Supervisor({
     topology,
     runDir: resolve(String(cmd.values['run-dir'] ?? defaultRunDir(agent))),
@@ -48,16 +74,50 @@ export async function runAgent(cmd: ParsedCommand): Promise<void> {
     },
     shutdownTimeoutMs: durationFlag(cmd.values, 'shutdown-timeout', 1000, 30_000),
     startTimeoutMs: 30_000,
+    monitor,
+    loadTopology: () => {
+      const result = read(cmd);
+      return { topology: result.topology, errors: result.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostics([d])) };
+    },
+    onStopRequest: () => void stop(),
   });
-  const stop = async () => {
-    await supervisor.stop();
-    process.exit(0);
-  };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
   await supervisor.start();
+  const reload = (why: string) => {
+    logger.info({ file: topology.file, why }, 'Reloading the config.');
+    supervisor.reload(false).catch((err: unknown) => {
+      if (!(err instanceof SluiceError)) throw err;
+      logger.error({ err }, 'Reload refused; the agent keeps running as it was.');
+    });
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  if (!cmd.values['no-reload-conf']) watchConfig(topology.file, reloadIntervalMs, logger, () => reload('the file changed'));
   if (cmd.values['exit-after'] !== undefined) {
     setTimeout(() => void stop(), durationFlag(cmd.values, 'exit-after', 1000, 0));
   }
 }
 
+/**
+ * Polls the config file like Flume (every 30 s by default), by content rather than mtime so an
+ * edit within the same second is seen; a file that cannot be read is logged once per outage.
+ */
+function watchConfig(file: string, intervalMs: number, logger: Logger, onChange: () => void): void {
+  const digest = () => createHash('sha256').update(readFileSync(file)).digest('hex');
+  let last = digest();
+  let unreadable = false;
+  setInterval(() => {
+    let now: string;
+    try {
+      now = digest();
+      unreadable = false;
+    } catch (err) {
+      if (!unreadable) logger.error({ err, file }, 'Cannot read the config file; the agent keeps running as it was.');
+      unreadable = true;
+      return;
+    }
+    if (now === last) return;
+    last = now;
+    onChange();
+  }, Math.max(100, intervalMs)).unref();
+}

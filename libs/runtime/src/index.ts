@@ -6,3 +6,4 @@ export * from './supervisor.js';
 export * from './worker-spec.js';
 export * from './components-doc.js';
 export * from './control-protocol.js';
+export * from './control-server.js';

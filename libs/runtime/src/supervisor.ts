@@ -3,7 +3,20 @@ import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SluiceError, type LogFormat, type Logger } from '@sluice/core';
 import type { Topology } from '@sluice/config';
+import {
+  CounterTotals,
+  flumeJson,
+  MonitorServer,
+  type AgentSnapshot,
+  type AgentState,
+  type ComponentCounters,
+  type WorkerSnapshot,
+  type WorkerState,
+} from '@sluice/metrics';
+import { CONTROL_SOCKET, type ControlHandler, type ControlResults, type ReloadResult } from './control-protocol.js';
+import { ControlServer } from './control-server.js';
 import { acquirePidLock } from './pid-lock.js';
+import { neighbours, planReload, workerId, type ReloadPlan } from './reload-plan.js';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy.js';
 import { counterKey, peerId, type FromWorker, type ToWorker, type Tuning, type WorkerKind, type WorkerSpec } from './worker-spec.js';
 
@@ -19,113 +32,152 @@ export interface SupervisorOptions {
   readonly shutdownTimeoutMs: number;
   /** How long a worker may take to report ready before it counts as failed. */
   readonly startTimeoutMs: number;
+  /** Re-reads and validates the config file for a reload: the topology, or every error found. */
+  readonly loadTopology?: () => { readonly topology?: Topology; readonly errors: readonly string[] };
+  /** HTTP monitoring (`/metrics`, `/metrics/prometheus`, `/health`), when asked for. */
+  readonly monitor?: { readonly host: string; readonly port: number };
+  /** Called for `sluice ctl stop`: the caller stops the agent as on SIGTERM. */
+  readonly onStopRequest?: () => void;
 }
 
-export type WorkerState = 'starting' | 'running' | 'backoff' | 'failed' | 'stopping' | 'stopped';
-
 interface Worker {
+  readonly id: string;
   readonly kind: WorkerKind;
   readonly name: string;
-  readonly type: string;
+  type: string;
   readonly policy: RestartPolicy;
   /** Channels this worker talks to (sources, sink groups), told when it dies. */
-  readonly channels: readonly string[];
+  channels: readonly string[];
   child?: ChildProcess;
   pid?: number;
   state: WorkerState;
   restarts: number;
   startedAt: number;
   lastExit?: { code: number | null; signal: NodeJS.Signals | null; at: number };
-  counters: Record<string, Record<string, number>>;
+  rssBytes?: number;
+  /** When its last counters report arrived. */
+  reportedAt: number;
+  failure?: string;
   restartTimer?: NodeJS.Timeout;
   onReady?: () => void;
 }
 
-/** What status.json holds (DESIGN §7), rewritten atomically every second. */
-export interface AgentStatus {
-  readonly agent: string;
-  readonly pid: number;
-  readonly state: 'starting' | 'running' | 'stopping' | 'stopped';
-  readonly startedAt: number;
-  readonly updatedAt: number;
-  readonly components: readonly {
-    readonly id: string;
-    readonly kind: WorkerKind;
-    readonly name: string;
-    readonly type: string;
-    readonly pid: number | null;
-    readonly state: WorkerState;
-    readonly restarts: number;
-    readonly uptimeMs: number;
-    readonly lastExit: Worker['lastExit'] | null;
-  }[];
-  /** Flume-style counters by key (`CHANNEL.c1`), as last reported by each worker. */
-  readonly counters: Record<string, Record<string, number>>;
+/** What status.json holds (DESIGN §7): the workers as `components`, the Flume counters by key. */
+export interface AgentStatus extends Omit<AgentSnapshot, 'workers' | 'components'> {
+  readonly components: readonly WorkerSnapshot[];
+  readonly counters: Record<string, Readonly<Record<string, number>>>;
 }
 
 const WORKER_MAIN = join(__dirname, 'worker-main.js');
+const KINDS_IN_START_ORDER = ['channel', 'sink', 'source'] as const;
 
 /**
  * The nanny (DESIGN §2, §7): forks one worker per channel, sink group and source, in Flume's
  * start order (channels, sinks, sources), restarts dead workers with jittered backoff under a
- * restart-intensity limit, tells channels when a peer died, writes status.json, and stops in
- * reverse order. It never runs a component nor decodes an event.
+ * restart-intensity limit, tells channels when a peer died, keeps counter totals across worker
+ * restarts, serves the control socket and the HTTP monitor, reloads a changed config by
+ * restarting only what changed, and stops in reverse order. It never runs a component nor
+ * decodes an event.
  */
 export class Supervisor {
-  private readonly workers: Worker[] = [];
-  private state: AgentStatus['state'] = 'starting';
+  private topology: Topology;
+  private workers: Worker[] = [];
+  private state: AgentState = 'starting';
   private readonly startedAt = Date.now();
+  private readonly totals = new CounterTotals();
   private statusTimer?: NodeJS.Timeout;
   private releaseLock?: () => void;
+  private control?: ControlServer;
+  private monitor?: MonitorServer;
+  /** Restarts and reloads run one at a time. */
+  private serial: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: SupervisorOptions) {
-    const t = options.topology;
-    for (const c of t.channels) this.workers.push(this.worker('channel', c.name, c.type, []));
-    for (const g of t.groups) {
-      const channels = [...new Set(g.sinks.map((s) => t.sinks.find((d) => d.name === s)!.channel))];
-      const type = g.implicit ? t.sinks.find((d) => d.name === g.name)!.type : g.processor.type;
-      this.workers.push(this.worker('sink', g.name, type, channels));
-    }
-    for (const s of t.sources) this.workers.push(this.worker('source', s.name, s.type, s.channels));
+    this.topology = options.topology;
+    this.workers = this.definitions(this.topology).map((d) => this.worker(d));
   }
 
-  private worker(kind: WorkerKind, name: string, type: string, channels: readonly string[]): Worker {
-    return { kind, name, type, channels, policy: new RestartPolicy(this.options.restart), state: 'stopped', restarts: 0, startedAt: 0, counters: {} };
+  /** The workers a topology needs, in start order, with their types and channels. */
+  private definitions(t: Topology): { kind: WorkerKind; name: string; type: string; channels: readonly string[] }[] {
+    return [
+      ...t.channels.map((c) => ({ kind: 'channel' as const, name: c.name, type: c.type, channels: [] })),
+      ...t.groups.map((g) => ({
+        kind: 'sink' as const,
+        name: g.name,
+        type: g.implicit ? t.sinks.find((d) => d.name === g.name)!.type : g.processor.type,
+        channels: [...new Set(g.sinks.map((s) => t.sinks.find((d) => d.name === s)!.channel))],
+      })),
+      ...t.sources.map((s) => ({ kind: 'source' as const, name: s.name, type: s.type, channels: s.channels })),
+    ];
   }
 
-  /** Starts every worker in order; resolves once all are running ("agent ready"). */
+  private worker(d: { kind: WorkerKind; name: string; type: string; channels: readonly string[] }): Worker {
+    return {
+      id: workerId(d.kind, d.name),
+      ...d,
+      policy: new RestartPolicy(this.options.restart),
+      state: 'stopped',
+      restarts: 0,
+      startedAt: 0,
+      reportedAt: 0,
+    };
+  }
+
+  /**
+   * Starts every worker in order; resolves once all have started ("agent ready"). A channel that
+   * cannot start stops the agent (nothing can flow without it, and the cause is nearly always a
+   * locked or unwritable directory); a source or sink group that dies at start is restarted under
+   * the restart policy while the rest of the flow runs, as Flume's lifecycle supervisor does.
+   */
   async start(): Promise<void> {
-    const { runDir, dataDir, logger, topology } = this.options;
+    const { runDir, dataDir, logger } = this.options;
+    const agent = this.topology.agent;
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     chmodSync(runDir, 0o700);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    this.releaseLock = acquirePidLock(join(runDir, 'agent.pid'), `agent ${topology.agent} (run dir ${runDir})`, logger);
+    this.releaseLock = acquirePidLock(join(runDir, 'agent.pid'), `agent ${agent} (run dir ${runDir})`, logger);
+    this.control = new ControlServer(join(runDir, CONTROL_SOCKET), this.controlHandler(), logger);
+    await this.control.listen();
+    await this.startMonitor();
     this.writeStatus();
     this.statusTimer = setInterval(() => this.writeStatus(), this.options.tuning.countersIntervalMs);
-    for (const kind of ['channel', 'sink', 'source'] as const) {
+    for (const kind of KINDS_IN_START_ORDER) {
       const started = this.workers.filter((w) => w.kind === kind);
       const ready = await Promise.all(started.map((w) => this.launch(w)));
-      const failed = started.filter((_, i) => !ready[i]).map((w) => `${w.kind}:${w.name}`);
-      if (failed.length > 0) {
-        // A component that cannot start at all (a locked directory, a port in use) stops the agent
-        // with a clear error; later deaths are restarted.
-        logger.error({ components: failed }, 'Could not start; stopping the agent (the worker log above says why).');
+      const failed = started.filter((_, i) => !ready[i]).map((w) => w.id);
+      if (failed.length === 0) continue;
+      if (kind === 'channel') {
+        logger.error({ components: failed }, 'A channel could not start; stopping the agent (the worker log above says why).');
         await this.stop();
-        throw new SluiceError('SLUICE_ERR_START', `agent ${topology.agent} could not start ${failed.join(', ')}; see the log above`);
+        throw new SluiceError('SLUICE_ERR_START', `agent ${agent} could not start ${failed.join(', ')}; see the log above`);
       }
+      logger.warn({ components: failed }, 'Started without these components; they are being restarted (the worker log above says why).');
     }
     this.state = 'running';
     this.writeStatus();
-    logger.info(
-      { channels: topology.channels.length, sinkGroups: topology.groups.length, sources: topology.sources.length, runDir },
-      'agent ready',
-    );
+    const t = this.topology;
+    logger.info({ channels: t.channels.length, sinkGroups: t.groups.length, sources: t.sources.length, runDir }, 'agent ready');
+  }
+
+  private async startMonitor(): Promise<void> {
+    const { monitor, logger } = this.options;
+    if (!monitor) return;
+    const server = new MonitorServer({ ...monitor, snapshot: () => this.snapshot(), logger });
+    try {
+      const bound = await server.start();
+      this.monitor = server;
+      logger.info({ url: `http://${bound.host}:${bound.port}/metrics` }, 'HTTP monitoring listening.');
+    } catch (err) {
+      if (!(err instanceof SluiceError)) throw err;
+      logger.error({ err }, 'HTTP monitoring is off: the agent runs without it (sluice ctl metrics still works).');
+    }
   }
 
   /** Forks a worker; resolves true when it reports ready, false when it dies first (the restart takes over). */
   private launch(w: Worker): Promise<boolean> {
-    const { topology, runDir, dataDir, logFormat, tuning, logger } = this.options;
-    const spec: WorkerSpec = { agent: topology.agent, kind: w.kind, name: w.name, topology, runDir, dataDir, logFormat, tuning };
+    const { runDir, dataDir, logFormat, tuning, logger } = this.options;
+    if (this.state === 'stopping' || this.state === 'stopped') return Promise.resolve(false);
+    const spec: WorkerSpec = { agent: this.topology.agent, kind: w.kind, name: w.name, topology: this.topology, runDir, dataDir, logFormat, tuning };
     // Each worker leads its own process group, so its children (an exec command) die with it.
     const child = fork(WORKER_MAIN, [], {
       env: { ...process.env, SLUICE_WORKER: JSON.stringify(spec) },
@@ -135,13 +187,18 @@ export class Supervisor {
     w.child = child;
     w.pid = child.pid;
     w.state = 'starting';
+    w.failure = undefined;
     w.startedAt = Date.now();
     child.on('message', (msg: FromWorker) => {
       if (msg.type === 'ready') {
         w.state = 'running';
         w.onReady?.();
         if (w.kind === 'channel' && w.restarts > 0) this.channelRestarted(w.name);
-      } else if (msg.type === 'counters') w.counters = msg.components;
+      } else if (msg.type === 'counters') {
+        this.totals.report(w.id, msg.components);
+        w.rssBytes = msg.rss;
+        w.reportedAt = Date.now();
+      }
     });
     child.on('exit', (code, signal) => this.onExit(w, child, code, signal));
     child.on('error', (err) => logger.error({ err, component: w.name, kind: w.kind }, 'Could not run a worker.'));
@@ -168,6 +225,7 @@ export class Supervisor {
     const pid = child.pid!;
     w.child = undefined;
     w.lastExit = { code, signal, at: Date.now() };
+    this.totals.retire(w.id);
     try {
       process.kill(-pid, 'SIGKILL'); // whatever the worker left in its process group
     } catch {
@@ -180,13 +238,15 @@ export class Supervisor {
     }
     const fields = { component: w.name, kind: w.kind, pid, code, signal };
     if (w.kind === 'channel' && w.type === 'memory') {
-      const size = w.counters[counterKey('channel', w.name)]?.['ChannelSize'] ?? 0;
+      const size = this.totals.values(counterKey('channel', w.name))['ChannelSize'] ?? 0;
       logger.error({ ...fields, events: size }, 'Memory channel worker died: the events it held are lost (count as of its last report).');
     }
     const delay = w.policy.onExit(Date.now(), Date.now() - w.startedAt);
     if (delay === undefined) {
+      const { limit, windowMs } = this.options.restart;
       w.state = 'failed';
-      logger.error({ ...fields, restarts: w.restarts }, 'Worker keeps dying: over its restart limit, it stays failed until restarted by hand.');
+      w.failure = `over its restart limit (more than ${limit} restarts in ${Math.round(windowMs / 1000)} s); last exit ${signal ?? `code ${code}`}`;
+      logger.error({ ...fields, restarts: w.restarts }, 'Worker keeps dying: over its restart limit, it stays failed until `sluice ctl restart` or a reload.');
       return;
     }
     w.state = 'backoff';
@@ -209,6 +269,127 @@ export class Supervisor {
     if (target?.child?.connected) target.child.send(msg);
   }
 
+  /** `sluice ctl restart`: restarts one worker (a memory channel with its neighbours, drained first). */
+  restart(component: string): Promise<ControlResults['restart']> {
+    const w = this.resolve(component);
+    const restart = w.kind === 'channel' && w.type === 'memory' ? [w.id, ...neighbours(this.topology, w.name)] : [w.id];
+    return this.exclusive(async () => {
+      this.options.logger.info({ component: w.id, restarting: restart }, 'Restarting by request.');
+      await this.replace({ stop: [], start: [], restart }, this.topology);
+      return { restarted: restart };
+    });
+  }
+
+  /** A worker id, or a channel, source, sink group or sink name (a sink resolves to its group's worker). */
+  private resolve(component: string): Worker {
+    const byId = this.workers.find((w) => w.id === component);
+    if (byId) return byId;
+    const byName = this.workers.filter((w) => w.name === component);
+    if (byName.length === 1) return byName[0]!;
+    const group = this.topology.groups.find((g) => g.sinks.includes(component));
+    if (byName.length === 0 && group) return this.workers.find((w) => w.id === workerId('sink', group.name))!;
+    const known = this.workers.map((w) => w.id).join(', ');
+    if (byName.length > 1) {
+      throw new SluiceError('SLUICE_ERR_UNKNOWN_COMPONENT', `"${component}" names several components; say which: ${byName.map((w) => w.id).join(', ')}`);
+    }
+    throw new SluiceError('SLUICE_ERR_UNKNOWN_COMPONENT', `agent ${this.topology.agent} has no component "${component}"; it runs ${known}`);
+  }
+
+  /**
+   * Re-reads the config file; an invalid one is refused (errors logged, nothing touched). Then
+   * restarts only what changed (planReload) plus any failed worker, and starts and stops added
+   * and removed components. Removing a channel that still holds events needs `force`.
+   */
+  reload(force: boolean): Promise<ReloadResult> {
+    return this.exclusive(async () => {
+      const { logger, loadTopology } = this.options;
+      if (!loadTopology) throw new SluiceError('SLUICE_ERR_RELOAD', 'this agent was started without a config file to reload');
+      const loaded = loadTopology();
+      if (!loaded.topology) {
+        for (const error of loaded.errors) logger.error({ error }, 'Reload refused: the new config is invalid.');
+        throw new SluiceError('SLUICE_ERR_RELOAD', `the new config is invalid; the agent keeps running the old one:\n${loaded.errors.join('\n')}`);
+      }
+      const plan = planReload(this.topology, loaded.topology);
+      const failed = this.workers.filter((w) => w.state === 'failed' && !plan.stop.includes(w.id) && !plan.restart.includes(w.id)).map((w) => w.id);
+      const full: ReloadPlan = { ...plan, restart: [...plan.restart, ...failed] };
+      const changed = full.stop.length + full.start.length + full.restart.length > 0;
+      if (!changed) {
+        this.topology = loaded.topology; // line numbers may have moved
+        logger.info('Config reloaded: nothing changed.');
+        return { changed, restarted: [], started: [], stopped: [] };
+      }
+      const holding = full.stop
+        .map((id) => this.workers.find((w) => w.id === id)!)
+        .filter((w) => w.kind === 'channel')
+        .map((w) => ({ id: w.id, events: this.totals.values(counterKey('channel', w.name))['ChannelSize'] ?? 0 }))
+        .filter((c) => c.events > 0);
+      if (holding.length > 0 && !force) {
+        const what = holding.map((c) => `${c.id} holds ${c.events} events`).join(', ');
+        throw new SluiceError('SLUICE_ERR_RELOAD', `the new config removes channels that are not empty (${what}); drain them first or reload with --force`);
+      }
+      logger.info({ restart: full.restart, start: full.start, stop: full.stop }, 'Config changed: applying it.');
+      await this.replace(full, loaded.topology);
+      const result = { changed, restarted: full.restart, started: full.start, stopped: full.stop };
+      logger.info(result, 'Config reloaded.');
+      return result;
+    });
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.state !== 'running') {
+      return Promise.reject(new SluiceError('SLUICE_ERR_STOPPED', `the agent is ${this.state}; try again when it runs`));
+    }
+    const next = this.serial.then(fn);
+    this.serial = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Stops the workers a plan removes or restarts (sources first; a memory channel is drained
+   * while its sinks still run; then sinks, then channels), switches to the new topology, and
+   * starts what it adds or restarts (channels, sinks, sources).
+   */
+  private async replace(plan: ReloadPlan, next: Topology): Promise<void> {
+    const { logger, shutdownTimeoutMs } = this.options;
+    const affected = this.workers.filter((w) => plan.stop.includes(w.id) || plan.restart.includes(w.id));
+    const until = Date.now() + shutdownTimeoutMs;
+    const left = (n: number) => Math.max(100, Math.floor((until - Date.now()) / n));
+    await Promise.all(affected.filter((w) => w.kind === 'source').map((w) => this.stopWorker(w, false, left(3))));
+    const memory = affected.filter((w) => w.kind === 'channel' && w.type === 'memory');
+    await Promise.all(memory.map((w) => this.drained(w, Date.now() + left(3))));
+    await Promise.all(affected.filter((w) => w.kind === 'sink').map((w) => this.stopWorker(w, false, left(2))));
+    await Promise.all(affected.filter((w) => w.kind === 'channel').map((w) => this.stopWorker(w, false, left(1))));
+
+    this.topology = next;
+    for (const id of plan.stop) this.totals.forget(id);
+    const defs = new Map(this.definitions(next).map((d) => [workerId(d.kind, d.name), d]));
+    const kept = new Map(this.workers.filter((w) => !plan.stop.includes(w.id)).map((w) => [w.id, w]));
+    this.workers = [...defs].map(([id, d]) => kept.get(id) ?? this.worker(d));
+    const launching = this.workers.filter((w) => plan.start.includes(w.id) || plan.restart.includes(w.id));
+    for (const w of launching) {
+      Object.assign(w, { type: defs.get(w.id)!.type, channels: defs.get(w.id)!.channels });
+      w.policy.reset();
+      if (plan.restart.includes(w.id)) w.restarts++;
+    }
+    for (const kind of KINDS_IN_START_ORDER) {
+      const ready = await Promise.all(launching.filter((w) => w.kind === kind).map((w) => this.launch(w)));
+      if (ready.includes(false)) logger.warn({ kind }, 'A restarted worker died at start; the restart policy takes over.');
+    }
+  }
+
+  /** Waits until a memory channel reports itself empty after its sources stopped, or the deadline. */
+  private async drained(w: Worker, deadline: number): Promise<void> {
+    const since = Date.now();
+    const key = counterKey('channel', w.name);
+    while (Date.now() < deadline) {
+      if (!w.child) return;
+      if (w.reportedAt > since && (this.totals.values(key)['ChannelSize'] ?? 0) === 0) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    // The channel worker logs the exact count of what it drops when it stops.
+    this.options.logger.error({ component: w.name, events: this.totals.values(key)['ChannelSize'] }, 'Memory channel not drained in time.');
+  }
+
   /** Graceful stop in Flume's reverse order: sources, then sinks (draining), then channels. */
   async stop(): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
@@ -221,6 +402,8 @@ export class Supervisor {
     await this.stopKind('sink', true, share(2));
     await this.stopKind('channel', false, share(1));
     clearInterval(this.statusTimer);
+    await this.monitor?.close();
+    await this.control?.close();
     this.state = 'stopped';
     this.writeStatus();
     this.releaseLock?.();
@@ -228,59 +411,90 @@ export class Supervisor {
   }
 
   private async stopKind(kind: WorkerKind, drain: boolean, deadlineMs: number): Promise<void> {
-    await Promise.all(
-      this.workers
-        .filter((w) => w.kind === kind)
-        .map(async (w) => {
-          clearTimeout(w.restartTimer);
-          const child = w.child;
-          w.state = 'stopping';
-          if (!child) {
-            w.state = 'stopped';
-            return;
-          }
-          const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-          if (child.connected) child.send({ type: 'stop', drain, deadlineMs } satisfies ToWorker);
-          else child.kill('SIGTERM');
-          const timer = setTimeout(() => {
-            this.options.logger.error({ component: w.name, kind: w.kind }, 'Worker did not stop in time; killing it.');
-            child.kill('SIGKILL');
-          }, deadlineMs + 1000);
-          await exited;
-          clearTimeout(timer);
-        }),
-    );
+    await Promise.all(this.workers.filter((w) => w.kind === kind).map((w) => this.stopWorker(w, drain, deadlineMs)));
   }
 
-  status(): AgentStatus {
-    const now = Date.now();
-    const counters: Record<string, Record<string, number>> = {};
-    for (const w of this.workers) Object.assign(counters, w.counters);
+  private async stopWorker(w: Worker, drain: boolean, deadlineMs: number): Promise<void> {
+    clearTimeout(w.restartTimer);
+    const child = w.child;
+    w.state = 'stopping';
+    if (!child) {
+      w.state = 'stopped';
+      return;
+    }
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (child.connected) child.send({ type: 'stop', drain, deadlineMs } satisfies ToWorker);
+    else child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      this.options.logger.error({ component: w.name, kind: w.kind }, 'Worker did not stop in time; killing it.');
+      child.kill('SIGKILL');
+    }, deadlineMs + 1000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** What the control socket may ask; `stop` answers at once and the agent then stops as on SIGTERM. */
+  private controlHandler(): ControlHandler {
     return {
-      agent: this.options.topology.agent,
+      status: () => this.snapshot(),
+      metrics: () => flumeJson(this.snapshot()),
+      restart: (component) => this.restart(component),
+      reload: (force) => this.reload(force),
+      stop: () => {
+        setImmediate(() => (this.options.onStopRequest ?? (() => void this.stop()))());
+        return { stopping: true };
+      },
+    };
+  }
+
+  snapshot(): AgentSnapshot {
+    const now = Date.now();
+    const byId = new Map(this.workers.map((w) => [w.id, w]));
+    const component = (group: ComponentCounters['group'], name: string, type: string, worker: string): ComponentCounters => {
+      const w = byId.get(worker)!;
+      const running = w.child !== undefined && w.state === 'running';
+      const key = `${group}.${name}`;
+      return { key, group, name, type, worker, startTime: w.startedAt, stopTime: running ? 0 : (w.lastExit?.at ?? 0), values: this.totals.values(key) };
+    };
+    const t = this.topology;
+    const components = [
+      ...t.channels.map((c) => component('CHANNEL', c.name, c.type, workerId('channel', c.name))),
+      ...t.groups.flatMap((g) => [
+        ...g.sinks.map((n) => component('SINK', n, t.sinks.find((s) => s.name === n)!.type, workerId('sink', g.name))),
+        ...(g.implicit ? [] : [component('SINK_PROCESSOR', g.name, g.processor.type, workerId('sink', g.name))]),
+      ]),
+      ...t.sources.map((s) => component('SOURCE', s.name, s.type, workerId('source', s.name))),
+    ];
+    return {
+      agent: t.agent,
       pid: process.pid,
       state: this.state,
       startedAt: this.startedAt,
       updatedAt: now,
-      components: this.workers.map((w) => ({
-        id: `${w.kind}:${w.name}`,
+      workers: this.workers.map((w) => ({
+        id: w.id,
         kind: w.kind,
         name: w.name,
         type: w.type,
         pid: w.child ? (w.pid ?? null) : null,
         state: w.state,
         restarts: w.restarts,
+        startedAt: w.startedAt,
         uptimeMs: w.child && w.state === 'running' ? now - w.startedAt : 0,
+        rssBytes: w.child ? (w.rssBytes ?? null) : null,
         lastExit: w.lastExit ?? null,
+        failure: w.failure ?? null,
       })),
-      counters,
+      components,
     };
   }
 
   private writeStatus(): void {
     const path = join(this.options.runDir, 'status.json');
+    const { workers, components, ...agent } = this.snapshot();
+    const status: AgentStatus = { ...agent, components: workers, counters: Object.fromEntries(components.map((c) => [c.key, c.values])) };
     try {
-      writeFileSync(`${path}.tmp`, JSON.stringify(this.status(), null, 2));
+      writeFileSync(`${path}.tmp`, JSON.stringify(status, null, 2));
       renameSync(`${path}.tmp`, path);
     } catch (err) {
       this.options.logger.warn({ err, path }, 'Could not write status.json.');

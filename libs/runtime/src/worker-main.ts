@@ -198,7 +198,8 @@ async function main(): Promise<void> {
   mkdirSync(spec.dataDir, { recursive: true, mode: 0o700 });
 
   const running = await (spec.kind === 'channel' ? runChannel : spec.kind === 'source' ? runSource : runSinkGroup)(spec, logger);
-  const report = () => send({ type: 'counters', components: Object.fromEntries([...running.counters].map(([k, c]) => [k, c.snapshot()])) });
+  const report = () =>
+    send({ type: 'counters', components: Object.fromEntries([...running.counters].map(([k, c]) => [k, c.snapshot()])), rss: process.memoryUsage.rss() });
   const reporter = setInterval(report, spec.tuning.countersIntervalMs);
   report();
   let stopping = false;

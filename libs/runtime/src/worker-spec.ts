@@ -1,7 +1,8 @@
 import type { LogFormat } from '@sluice/core';
+import type { WorkerKind } from '@sluice/metrics';
 import type { Topology } from '@sluice/config';
 
-export type WorkerKind = 'channel' | 'sink' | 'source';
+export type { WorkerKind };
 
 /** What the supervisor hands a worker (as JSON in SLUICE_WORKER): the whole topology and its part in it. */
 export interface WorkerSpec {
@@ -46,7 +47,8 @@ export type ToWorker =
 /** Messages from a worker to the supervisor. */
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'counters'; readonly components: Record<string, Record<string, number>> };
+  /** Counter snapshots by Flume key, and the worker's resident set size in bytes. */
+  | { readonly type: 'counters'; readonly components: Record<string, Record<string, number>>; readonly rss: number };
 
 /** Flume's JSON key of a component, e.g. `CHANNEL.c1`. */
 export function counterKey(kind: 'source' | 'channel' | 'sink' | 'processor', name: string): string {
