@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ export interface StatusComponent {
   pid: number | null;
   state: string;
   restarts: number;
+  failure: string | null;
 }
 
 export interface Status {
@@ -108,6 +109,11 @@ export class AgentProcess {
     return before;
   }
 
+  /** Runs `sluice ctl --run-dir RUN_DIR ...args`; resolves with its exit code and output. */
+  ctl(...args: string[]): Promise<CtlResult> {
+    return runCtl(['--run-dir', this.runDir, ...args]);
+  }
+
   /** SIGTERM, then waits for the exit (graceful stop); returns the exit code. */
   async stop(timeoutMs = 30_000): Promise<number | null> {
     if (this.exitCode === undefined) this.child.kill('SIGTERM');
@@ -127,6 +133,22 @@ export class AgentProcess {
         }
       });
   }
+}
+
+export interface CtlResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `sluice ctl ...args` (bounded: 20 s). */
+export function runCtl(args: readonly string[], options: { uid?: number; gid?: number } = {}): Promise<CtlResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [SLUICE, 'ctl', ...args], { timeout: 20_000, ...options }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 /** Every line of every file in a file_roll directory, files in name order (their roll order). */
