@@ -7,19 +7,26 @@
  * `exec tail -n +1 -F`; each run checks the output's line count and sha256 against the input.
  * The clock runs from the first event the first agent accepted to the last one the final
  * file_roll sink wrote (status.json every 100 ms, so ±0.1 s).
- * Usage: node test/dist/bench/avro-bench.js [events]   (default 1,000,000)
+ * CPU is counted from the moment every agent is ready (the input file is linked into place only
+ * then, so start-up is not counted) to the end of the run, per process, and also given as CPU
+ * seconds per million events: unlike events/s, that figure holds on a machine shared with others.
+ * Usage: node test/dist/bench/avro-bench.js [events] [none|deflate|three-hops ...]
+ *   (default 1,000,000 events, every scenario)
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, linkSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, tempDir, waitFor, type AgentProcess } from '../support/agent.js';
 import { avroSinkProps, collectorConfig, freePort, startAgent } from '../support/tiers.js';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
+const ONLY = new Set(process.argv.slice(3));
+const wanted = (scenario: string): boolean => ONLY.size === 0 || ONLY.has(scenario);
 const TICK = 100; // /proc clock ticks per second on Linux
 const BATCH = 1000;
 
 interface ProcStats {
+  readonly pid: number;
   readonly title: string;
   readonly cpuSeconds: number;
   readonly peakRssMiB: number;
@@ -31,6 +38,7 @@ function procStats(pid: number): ProcStats | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return {
+      pid,
       title: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim(),
       cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICK,
       peakRssMiB: hwm ? Number(hwm[1]) / 1024 : 0,
@@ -57,13 +65,14 @@ async function sha256(paths: readonly string[]): Promise<string> {
   return hash.digest('hex');
 }
 
-function edgeConfig(input: string, port: number, hop: Record<string, string | number | boolean>): string {
+/** The edge agent; `{INPUT}` is replaced by the tailed path (linked to the input once all are ready). */
+function edgeConfig(port: number, hop: Record<string, string | number | boolean>): string {
   return (
     `e.sources = r1
 e.channels = c1
 e.sinks = k1
 e.sources.r1.type = exec
-e.sources.r1.command = tail -n +1 -F ${input}
+e.sources.r1.command = tail -n +1 -F {INPUT}
 e.sources.r1.batchSize = ${BATCH}
 e.sources.r1.batchTimeout = 100
 e.sources.r1.channels = c1
@@ -85,7 +94,7 @@ interface Result {
  * Starts the tiers last to first (each collector ready before its sender), then the edge agent,
  * and times the run. `tiers` are [name, config] from the last tier (with the file_roll) first.
  */
-async function run(name: string, dir: string, out: string, tiers: [string, string][], edge: string, inputHash: string): Promise<Result> {
+async function run(name: string, dir: string, out: string, tiers: [string, string][], edge: string, input: string, inputHash: string): Promise<Result> {
   const agents: AgentProcess[] = [];
   try {
     for (const [n, conf] of tiers) {
@@ -94,13 +103,20 @@ async function run(name: string, dir: string, out: string, tiers: [string, strin
       await a.ready(60_000);
     }
     const last = agents[0]!;
-    const first = startAgent(join(dir, 'e'), 'e', edge, ['--status-interval', '100']);
+    const tailed = join(dir, 'input.log');
+    const first = startAgent(join(dir, 'e'), 'e', edge.replace('{INPUT}', tailed), ['--status-interval', '100']);
     agents.push(first);
     await first.ready(60_000);
+    const before = new Map(agents.flatMap(pidsOf).map((pid) => [pid, procStats(pid)?.cpuSeconds ?? 0]));
+    linkSync(input, tailed); // tail -F picks it up: the run starts now
     const start = await waitFor('first event', () => (first.counter('SOURCE.r1', 'EventAcceptedCount') > 0 ? Date.now() : undefined), 60_000);
     await waitFor(`${name} complete`, () => (last.counter('SINK.k1', 'EventDrainSuccessCount') >= EVENTS ? true : undefined), 600_000);
     const seconds = (Date.now() - start) / 1000;
-    const processes = agents.flatMap(pidsOf).map(procStats).filter((p): p is ProcStats => p !== undefined);
+    const processes = agents
+      .flatMap(pidsOf)
+      .map(procStats)
+      .filter((p): p is ProcStats => p !== undefined)
+      .map((p) => ({ ...p, cpuSeconds: p.cpuSeconds - (before.get(p.pid) ?? 0) }));
     const files = readdirSync(out)
       .sort()
       .map((f) => join(out, f));
@@ -116,9 +132,12 @@ function print(r: Result): void {
   console.log(`\n## ${r.name}`);
   console.log(`events: ${EVENTS}  time: ${r.seconds.toFixed(2)} s  rate: ${Math.round(EVENTS / r.seconds).toLocaleString('en-US')} events/s  ${((EVENTS * 200) / r.seconds / 2 ** 20).toFixed(1)} MiB/s`);
   console.log(`check: ${r.check}`);
-  console.log('| process | CPU s | peak RSS MiB |');
-  console.log('|---|---|---|');
-  for (const p of r.processes) console.log(`| ${p.title.slice(0, 60)} | ${p.cpuSeconds.toFixed(2)} | ${p.peakRssMiB.toFixed(0)} |`);
+  const perM = (s: number): string => ((s * 1e6) / EVENTS).toFixed(2);
+  console.log('| process | CPU s | CPU s / 1M events | peak RSS MiB |');
+  console.log('|---|---|---|---|');
+  for (const p of r.processes) console.log(`| ${p.title.slice(0, 60)} | ${p.cpuSeconds.toFixed(2)} | ${perM(p.cpuSeconds)} | ${p.peakRssMiB.toFixed(0)} |`);
+  const total = r.processes.reduce((n, p) => n + p.cpuSeconds, 0);
+  console.log(`| total | ${total.toFixed(2)} | ${perM(total)} | |`);
 }
 
 async function main(): Promise<void> {
@@ -139,25 +158,28 @@ async function main(): Promise<void> {
       ['none', {}],
       ['deflate', { 'compression-type': 'deflate' }],
     ] as const) {
+      if (!wanted(label)) continue;
       const sub = join(dir, label);
       const out = join(sub, 'out');
       mkdirSync(out, { recursive: true });
       const port = await freePort();
       const collector = collectorConfig('c', port, out, { source: hop, capacity: 100_000 });
-      const r = await run(`agent → avro (${label}) → collector → file_roll`, sub, out, [['c', collector]], edgeConfig(input, port, hop), inputHash);
+      const r = await run(`agent → avro (${label}) → collector → file_roll`, sub, out, [['c', collector]], edgeConfig(port, hop), input, inputHash);
       print(r);
       results.push(r);
     }
 
-    const sub = join(dir, 'three-hops');
-    const out = join(sub, 'out');
-    mkdirSync(out, { recursive: true });
-    const [portA, portB] = [await freePort(), await freePort()];
-    const confB = collectorConfig('b', portB, out, { capacity: 100_000 });
-    const confA = collectorConfig('a', portA, '', { capacity: 100_000, sink: { type: 'avro', hostname: '127.0.0.1', port: portB, 'batch-size': BATCH } });
-    const r3 = await run('three hops: agent → collector A → collector B → file_roll', sub, out, [['b', confB], ['a', confA]], edgeConfig(input, portA, {}), inputHash);
-    print(r3);
-    results.push(r3);
+    if (wanted('three-hops')) {
+      const sub = join(dir, 'three-hops');
+      const out = join(sub, 'out');
+      mkdirSync(out, { recursive: true });
+      const [portA, portB] = [await freePort(), await freePort()];
+      const confB = collectorConfig('b', portB, out, { capacity: 100_000 });
+      const confA = collectorConfig('a', portA, '', { capacity: 100_000, sink: { type: 'avro', hostname: '127.0.0.1', port: portB, 'batch-size': BATCH } });
+      const r3 = await run('three hops: agent → collector A → collector B → file_roll', sub, out, [['b', confB], ['a', confA]], edgeConfig(portA, {}), input, inputHash);
+      print(r3);
+      results.push(r3);
+    }
 
     console.log('\n## summary');
     for (const r of results) console.log(`${r.name}: ${Math.round(EVENTS / r.seconds).toLocaleString('en-US')} events/s (${r.check})`);

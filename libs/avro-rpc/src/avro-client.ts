@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { SluiceError, type Logger } from '@sluice/core';
 import { decodeResponse, encodeRequestBuffers, type DecodedResponse } from './call-codec.js';
-import { encodeFrame, FrameDecoder, type NettyFrame } from './netty-framing.js';
+import { encodeFrame, encodeFrameChunks, FrameDecoder, type NettyFrame } from './netty-framing.js';
 import {
   AVRO_SOURCE_PROTOCOL_HASH,
   AVRO_SOURCE_PROTOCOL_TEXT,
@@ -252,6 +252,8 @@ class ClientConnection {
   readonly closed: Promise<void>;
   private readonly stream: Duplex;
   private readonly layers: readonly Duplex[];
+  /** True when frames are written straight to the TCP socket (no zlib, no TLS). */
+  private readonly plain: boolean;
   private readonly decoder: FrameDecoder;
   private readonly pending = new Map<number, Pending>();
   private serial = 0;
@@ -268,6 +270,7 @@ class ClientConnection {
   ) {
     this.stream = cs.stream;
     this.layers = cs.layers;
+    this.plain = cs.stream === cs.socket;
     this.decoder = new FrameDecoder({
       maxFrameBytes: client.options.maxResponseBytes ?? 16 * 1024 * 1024,
       maxBuffersPerFrame: 4096,
@@ -379,8 +382,28 @@ class ClientConnection {
     const serial = this.serial;
     return new Promise((resolve, reject) => {
       this.pending.set(serial, { withHandshake: handshake !== null, resolve, reject });
-      this.stream.write(encodeFrame(serial, encodeRequestBuffers(handshake, message, params)));
+      this.writeFrame(serial, encodeRequestBuffers(handshake, message, params));
     });
+  }
+
+  /**
+   * On a plain socket the frame goes out as one gathered write (writev) of its pieces, so the
+   * batch is not copied into a frame buffer first; over zlib or TLS it is one contiguous write,
+   * so that each frame is one deflate flush (as Flume's stream is).
+   */
+  private writeFrame(serial: number, buffers: Buffer[]): void {
+    if (!this.plain) {
+      this.stream.write(encodeFrame(serial, buffers));
+      return;
+    }
+    const chunks = encodeFrameChunks(serial, buffers);
+    if (chunks.length === 1) {
+      this.stream.write(chunks[0]);
+      return;
+    }
+    this.stream.cork();
+    for (const c of chunks) this.stream.write(c);
+    this.stream.uncork();
   }
 
   private interpret(message: MessageName, response: DecodedResponse): Status {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { SluiceError } from '@sluice/core';
-import { encodeFrame, FrameDecoder, splitIntoBuffers } from './netty-framing.js';
+import { encodeFrame, encodeFrameChunks, FrameDecoder, splitIntoBuffers } from './netty-framing.js';
 
 const framesArb = fc.array(
   fc.record({
@@ -30,6 +30,21 @@ test('frames survive any split of the byte stream', () => {
         frames.map((f) => [f.serial, f.buffers.map((b) => b.length), Buffer.concat(f.buffers).toString('hex')]),
       );
     }),
+  );
+});
+
+test('the chunks of a gathered write are the bytes of encodeFrame, large buffers referenced, not copied', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+      fc.array(fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)), { minLength: 1, maxLength: 8 }),
+      fc.integer({ min: 0, max: 65 }),
+      (serial, buffers, copyBelow) => {
+        const chunks = encodeFrameChunks(serial, buffers, copyBelow);
+        assert.deepEqual(Buffer.concat(chunks), encodeFrame(serial, buffers));
+        for (const b of buffers) if (b.length >= copyBelow) assert.ok(chunks.includes(b), 'a large buffer is passed as is');
+      },
+    ),
   );
 });
 

@@ -56,6 +56,36 @@ export function encodeFrame(serial: number, buffers: readonly Buffer[]): Buffer 
   return out;
 }
 
+/**
+ * The same bytes as {@link encodeFrame}, as a list of chunks for a gathered write (writev): the
+ * frame header, every length prefix and every buffer under `copyBelow` bytes are packed into one
+ * small allocation, larger buffers are referenced as they are. A 240 KB batch is then written
+ * without being copied into a frame first (one copy less, and no 240 KB allocation per call).
+ */
+export function encodeFrameChunks(serial: number, buffers: readonly Buffer[], copyBelow = 1024): Buffer[] {
+  let small = 8;
+  for (const b of buffers) small += 4 + (b.length < copyBelow ? b.length : 0);
+  const head = Buffer.allocUnsafe(small);
+  head.writeInt32BE(serial | 0, 0);
+  head.writeInt32BE(buffers.length, 4);
+  const chunks: Buffer[] = [];
+  let from = 0;
+  let at = 8;
+  for (const b of buffers) {
+    head.writeInt32BE(b.length, at);
+    at += 4;
+    if (b.length < copyBelow) {
+      b.copy(head, at);
+      at += b.length;
+      continue;
+    }
+    chunks.push(head.subarray(from, at), b);
+    from = at;
+  }
+  if (at > from) chunks.push(head.subarray(from, at));
+  return chunks;
+}
+
 function rejected(why: string): SluiceError {
   return new SluiceError('SLUICE_ERR_PROTOCOL', `bad Netty frame: ${why}`);
 }
