@@ -8,62 +8,71 @@ function malformed(why: string): SluiceError {
   return new SluiceError('SLUICE_ERR_MALFORMED_BATCH', `malformed batch: ${why}`);
 }
 
+/** Reads an encoded batch: zig-zag varints and skips, with bounds checks and no allocation. */
+class AvroReader {
+  pos = 0;
+  constructor(private readonly bytes: Buffer) {}
+
+  long(): number {
+    const bytes = this.bytes;
+    let p = this.pos;
+    if (p >= bytes.length) throw malformed('truncated varint');
+    let b = bytes[p++]!;
+    let n = b & 0x7f;
+    for (let mul = 0x80; b & 0x80; mul *= 0x80) {
+      if (p >= bytes.length) throw malformed('truncated varint');
+      if (mul > 2 ** 56) throw malformed('varint too long');
+      b = bytes[p++]!;
+      n += (b & 0x7f) * mul;
+    }
+    this.pos = p;
+    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+  }
+
+  skip(len: number): void {
+    if (len < 0 || this.pos + len > this.bytes.length) throw malformed('length past the end of the batch');
+    this.pos += len;
+  }
+}
+
 /**
  * `TEXT`: each body, plus `\n` when appendNewline. Reads the bodies straight out of the encoded
- * batch (Avro `array<{headers: map<string>, body: bytes}>`) without building event objects, and
- * copies them into one buffer: the output is never larger than the encoded batch, since each
+ * batch (Avro `array<{headers: map<string>, body: bytes}>`) without building event objects:
+ * copies the whole batch once, then moves each body down to its place in that copy (copyWithin:
+ * no allocation per event). The output never overtakes the bodies still to move, since each
  * encoded event carries at least two bytes besides its body.
  */
 export function textPayload(bytes: Buffer, appendNewline: boolean): Buffer {
   const out = Buffer.allocUnsafe(bytes.length);
-  const end = bytes.length;
-  let p = 0;
+  bytes.copy(out, 0);
+  const r = new AvroReader(bytes);
   let o = 0;
-  const long = (): number => {
-    let n = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      if (p >= end) throw malformed('truncated varint');
-      b = bytes[p++]!;
-      n += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (shift > 63) throw malformed('varint too long');
-    } while (b & 0x80);
-    return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-  };
-  const skip = (len: number): void => {
-    if (len < 0 || p + len > end) throw malformed('length past the end of the batch');
-    p += len;
-  };
   for (;;) {
-    let count = long();
+    let count = r.long();
     if (count === 0) break;
     if (count < 0) {
       count = -count;
-      long();
+      r.long(); // block size in bytes
     }
     for (let i = 0; i < count; i++) {
       for (;;) {
-        let entries = long();
+        let entries = r.long();
         if (entries === 0) break;
         if (entries < 0) {
           entries = -entries;
-          long();
+          r.long();
         }
-        for (let j = 0; j < entries; j++) {
-          skip(long());
-          skip(long());
-        }
+        for (let j = 0; j < 2 * entries; j++) r.skip(r.long());
       }
-      const bodyLength = long();
-      const start = p;
-      skip(bodyLength);
-      o += bytes.copy(out, o, start, p);
+      const bodyLength = r.long();
+      const start = r.pos;
+      r.skip(bodyLength);
+      out.copyWithin(o, start, r.pos);
+      o += bodyLength;
       if (appendNewline) out[o++] = 10;
     }
   }
-  if (p !== end) throw malformed('trailing bytes after the array');
+  if (r.pos !== bytes.length) throw malformed('trailing bytes after the array');
   return out.subarray(0, o);
 }
 
