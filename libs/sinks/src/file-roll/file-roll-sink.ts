@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config, KeySpecs, SinkFactory } from '@sluice/config';
@@ -187,8 +188,9 @@ export class FileRollSink implements Sink {
   /** The open file, after checking it was not deleted; otherwise a newly created one. */
   private async currentFile(): Promise<{ handle: FileHandle; path: string; size: number }> {
     if (this.file !== undefined) {
-      const { nlink } = await this.file.handle.stat();
-      if (nlink > 0) return this.file;
+      // A synchronous fstat: a microsecond, where the promise API's thread-pool round trip cost
+      // as much as writing a 1000-event batch.
+      if (fstatSync(this.file.handle.fd).nlink > 0) return this.file;
       this.logger.warn({ path: this.file.path }, 'the output file was deleted while open; starting a new one');
       await this.closeFile('deleted');
     }
