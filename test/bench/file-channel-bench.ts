@@ -11,7 +11,13 @@
  * 200-byte events: seq bodies are short decimal numbers, so a static interceptor adds a header
  * whose value pads each encoded event (Avro AvroFlumeEvent) to about 200 bytes.
  *
- * Usage: npm run build && node test/dist/bench/file-channel-bench.js [events]   (default 1,000,000)
+ * Usage: npm run build && node test/dist/bench/file-channel-bench.js [events] [--only=LIST] [--runs=N]
+ *   events   events per throughput run and for the replay (default 1,000,000)
+ *   --only   comma-separated parts to run: disk, memory, file, slow, replay (default: all)
+ *   --runs   throughput runs of each kind, interleaved (memory, file, slow, memory, ...; default 1)
+ * CPU per worker is printed as CPU seconds (user + system, from /proc) per 1,000,000 events, after
+ * subtracting what the same agent uses to start and idle with no events (measured once per kind):
+ * unlike events/s it hardly moves when other jobs share the machine, so compare it between builds.
  */
 import { closeSync, fdatasyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +25,37 @@ import { encodeBatch } from '@sluice/core';
 import { AgentProcess, cleanup, tempDir, waitFor } from '../support/agent.js';
 import { killAgentHard, logsMatching, restartAgent } from '../support/file-channel.js';
 
-const EVENTS = Number(process.argv[2] ?? 1_000_000);
+const USAGE = 'usage: file-channel-bench.js [events] [--only=disk,memory,file,slow,replay] [--runs=N]';
+const PARTS = ['disk', 'memory', 'file', 'slow', 'replay'] as const;
+type Part = (typeof PARTS)[number];
+
+function parseArgs(argv: readonly string[]): { events: number; only: Set<Part>; runs: number } {
+  let events = 1_000_000;
+  let only = new Set<Part>(PARTS);
+  let runs = 1;
+  for (const a of argv) {
+    if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (a.startsWith('--only=')) {
+      const list = a.slice(7).split(',').filter((x) => x !== '');
+      const bad = list.filter((x) => !(PARTS as readonly string[]).includes(x));
+      if (bad.length > 0 || list.length === 0) throw new Error(`--only: unknown part ${bad.join(',')}; ${USAGE}`);
+      only = new Set(list as Part[]);
+    } else if (a.startsWith('--runs=')) {
+      runs = Number(a.slice(7));
+      if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs needs a positive integer; ${USAGE}`);
+    } else if (/^\d+$/.test(a) && Number(a) > 0) {
+      events = Number(a);
+    } else {
+      throw new Error(`unexpected argument ${a}; ${USAGE}`);
+    }
+  }
+  return { events, only, runs };
+}
+
+const ARGS = parseArgs(process.argv.slice(2));
+const EVENTS = ARGS.events;
 const BATCH = 1000;
 const EVENT_BYTES = 200;
 
@@ -88,16 +124,48 @@ function sequentialWrite(dir: string, mib = 512): number {
 
 // ---- 2. throughput through an agent -----------------------------------------------------------------
 
-/** CPU seconds (user + system) a process has used so far, from /proc (100 ticks per second). */
-function cpuSeconds(pid: number): number {
+interface Cpu {
+  readonly user: number;
+  readonly sys: number;
+}
+
+/** CPU seconds (user, system) a process has used so far, all threads, from /proc (100 ticks per second). */
+function cpuSeconds(pid: number): Cpu {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
+    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
   } catch {
-    return 0;
+    return { user: 0, sys: 0 };
   }
 }
+
+/** CPU per worker id of a running agent. */
+function workerCpu(agent: AgentProcess): Map<string, Cpu> {
+  return new Map(agent.status()!.components.map((c) => [c.id, cpuSeconds(c.pid!)]));
+}
+
+/** What each worker of an agent with this config uses to start and idle 0.5 s with no events. */
+const idleCpu = new Map<string, Map<string, Cpu>>();
+async function idleBaseline(kind: string, config: string): Promise<Map<string, Cpu>> {
+  const known = idleCpu.get(kind);
+  if (known) return known;
+  const dir = tempDir('bench-fc-idle');
+  const agent = new AgentProcess(dir, 'bench', config, ['--status-interval', '20']);
+  try {
+    await agent.ready(60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const cpu = workerCpu(agent);
+    idleCpu.set(kind, cpu);
+    return cpu;
+  } finally {
+    await agent.stop(60_000);
+    cleanup(dir);
+  }
+}
+
+/** Per kind of run: events/s and channel-worker CPU s per 1M events of every run (for the summary). */
+const results = new Map<string, { rate: number[]; channelCpu: number[] }>();
 
 function source(total: number): string {
   return `bench.sources = r1
@@ -122,22 +190,32 @@ ${file}${extra}`;
 
 async function throughput(label: string, extra: string, type = 'file'): Promise<void> {
   const dir = tempDir('bench-fc');
-  const config = `${source(EVENTS)}${channel(extra, type)}bench.sinks = k1
+  const config = (events: number) => `${source(events)}${channel(extra, type)}bench.sinks = k1
 bench.sinks.k1.type = null
 bench.sinks.k1.channel = c1
 bench.sinks.k1.batchSize = ${BATCH}
 `;
-  const agent = new AgentProcess(dir, 'bench', config, ['--status-interval', '20']);
+  const idle = await idleBaseline(label, config(0));
+  const agent = new AgentProcess(dir, 'bench', config(EVENTS), ['--status-interval', '20']);
   try {
     await agent.ready(60_000);
     const start = await waitFor('first event', () => (agent.counter('SOURCE.r1', 'EventAcceptedCount') > 0 ? performance.now() : undefined), 60_000);
     await waitFor('all drained', () => (agent.counter('SINK.k1', 'EventDrainSuccessCount') >= EVENTS ? true : undefined), 600_000);
     const seconds = (performance.now() - start) / 1000;
-    const s = agent.status()!;
-    const cpu = s.components.map((c) => `${c.id} ${cpuSeconds(c.pid!).toFixed(1)}`).join(', ');
+    const perM = 1e6 / EVENTS;
+    const used = [...workerCpu(agent)].map(([id, c]) => {
+      const base = idle.get(id) ?? { user: 0, sys: 0 };
+      return { id, user: (c.user - base.user) * perM, sys: (c.sys - base.sys) * perM };
+    });
+    const cpu = used.map((c) => `${c.id} ${(c.user + c.sys).toFixed(2)} (user ${c.user.toFixed(2)}, sys ${c.sys.toFixed(2)})`).join(', ');
+    const r = results.get(label) ?? { rate: [], channelCpu: [] };
+    r.rate.push(EVENTS / seconds);
+    const ch = used.find((c) => c.id.startsWith('channel:'));
+    if (ch) r.channelCpu.push(ch.user + ch.sys);
+    results.set(label, r);
     row(`${label}: events/s`, fmt(EVENTS / seconds));
     row(`${label}: MiB/s (events)`, ((EVENTS * MEAN_EVENT_BYTES) / seconds / 2 ** 20).toFixed(1));
-    row(`${label}: CPU s per worker (${seconds.toFixed(2)} s wall)`, cpu);
+    row(`${label}: CPU s per 1M events per worker (${seconds.toFixed(2)} s wall)`, cpu);
     if (type === 'file') {
       const commits = agent.counter('CHANNEL.c1', 'EventPutSuccessCount') / BATCH;
       const fsyncs = agent.counter('CHANNEL.c1', 'FsyncCount');
@@ -183,20 +261,36 @@ async function replay(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const probeDir = tempDir('bench-disk');
+  const { only, runs } = ARGS;
   console.log(`# File channel benchmark — node ${process.version}, ${fmt(EVENTS)} events of ${MEAN_EVENT_BYTES.toFixed(1)} bytes (mean, Avro-encoded), batches of ${BATCH}`);
-  try {
-    row('disk: fdatasync rate (4 KiB appends)', `${fmt(fdatasyncRate(probeDir))} /s`);
-    row('disk: sequential write (1 MiB writes + fdatasync)', `${fmt(sequentialWrite(probeDir))} MiB/s`);
-  } finally {
-    cleanup(probeDir);
+  if (only.has('disk')) {
+    const probeDir = tempDir('bench-disk');
+    try {
+      row('disk: fdatasync rate (4 KiB appends)', `${fmt(fdatasyncRate(probeDir))} /s`);
+      row('disk: sequential write (1 MiB writes + fdatasync)', `${fmt(sequentialWrite(probeDir))} MiB/s`);
+    } finally {
+      cleanup(probeDir);
+    }
   }
-  await throughput('baseline: seq → memory → null', '', 'memory');
-  await throughput('seq → file (fsyncPerTransaction) → null', '');
-  await throughput('seq → file (fsyncPerTransaction, fsyncDelayMs = 2) → null', 'bench.channels.c1.fsyncDelayMs = 2\n');
-  await replay();
+  for (let i = 0; i < runs; i++) {
+    if (only.has('memory')) await throughput('baseline: seq → memory → null', '', 'memory');
+    if (only.has('file')) await throughput('seq → file (fsyncPerTransaction) → null', '');
+    if (only.has('slow')) await throughput('seq → file (fsyncPerTransaction, fsyncDelayMs = 2) → null', 'bench.channels.c1.fsyncDelayMs = 2\n');
+  }
+  if (only.has('replay')) await replay();
   console.log('\n| measure | value |\n|---|---|');
   for (const r of rows) console.log(`| ${r.what} | ${r.value} |`);
+  if (runs > 1) {
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log('\n| run kind | events/s (median, min–max) | channel worker CPU s per 1M events (median, min–max) |\n|---|---|---|');
+    for (const [label, r] of results) {
+      const c = r.channelCpu;
+      console.log(
+        `| ${label} | ${fmt(median(r.rate))} (${fmt(Math.min(...r.rate))}–${fmt(Math.max(...r.rate))}) | ` +
+          `${median(c).toFixed(2)} (${Math.min(...c).toFixed(2)}–${Math.max(...c).toFixed(2)}) |`,
+      );
+    }
+  }
 }
 
 main().catch((err) => {
