@@ -30,12 +30,6 @@ export interface DirWriterOptions {
   onWriteError(err: Error, records: number): void;
 }
 
-/**
- * fdatasyncs allowed at once per directory. Several overlap a sync's latency with the next group
- * while leaving one of libuv's 4 default threads to writes and reads.
- */
-const MAX_SYNCS = 3;
-
 function fdatasync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
 }
@@ -65,22 +59,19 @@ async function writeFully(fd: number, bufs: readonly Buffer[], pos: number, leng
 
 /**
  * Appends records to the active segment of one data directory with group commit: one write
- * syscall per run of queued records (one writev), at most one write and one fdatasync in flight;
- * every record written while an fdatasync runs shares the next one. Records complete in the
- * order they were appended. A failed write removes what it may have left (ftruncate back to the
- * last complete record) and rejects that record and every record queued behind it, so the file
- * never holds a hole or a partial record followed by good ones.
+ * system call per run of queued records (one writev), one write in flight; every record queued
+ * while a write runs goes out with the next one. With fsyncPerTransaction the writes go through
+ * the segment's O_DSYNC descriptor, so a write that returns is durable (the write and its
+ * fdatasync in one system call and one trip through libuv's thread pool). Records complete in
+ * the order they were appended. A write that fails at ENOSPC removes what it may have left
+ * (ftruncate back to the last complete record) and rejects that record and every record queued
+ * behind it, so the file never holds a hole or a partial record followed by good ones; any other
+ * failure of a durable write is fatal (its sync part may have failed, see die()).
  */
 export class DirWriter {
   active: Segment;
   private queue: WriteOp[] = [];
   private writing = false;
-  /** Records written and not yet durable, oldest first, each with its write number. */
-  private unsynced: { op: WriteOp; n: number }[] = [];
-  private writtenCount = 0;
-  /** The highest write number an fdatasync already started (or finished) covers. */
-  private covered = 0;
-  private syncsRunning = 0;
   /** Segments written since their last fdatasync (fsyncPerTransaction=false). */
   private readonly dirty = new Set<Segment>();
   private intervalSync: Promise<void> | undefined;
@@ -136,7 +127,6 @@ export class DirWriter {
   kill(): Promise<void> {
     this.dead = true;
     this.queue = [];
-    this.unsynced = [];
     if (!this.writing && this.syncsInFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
@@ -157,31 +147,39 @@ export class DirWriter {
       length += op.length;
     }
     const batch = this.queue.splice(0, n);
+    const durable = this.opts.fsyncPerTransaction;
     this.writing = true;
     seg.busy++;
-    writeFully(seg.fd, bufs, pos, length).then(
+    (durable ? this.writeDurable(seg, bufs, pos, length) : writeFully(seg.fd, bufs, pos, length)).then(
       () => {
         seg.busy--;
         this.writing = false;
         if (this.dead) return this.checkIdle();
         seg.written = pos + length;
-        if (this.opts.fsyncPerTransaction) {
-          for (const op of batch) this.unsynced.push({ op, n: ++this.writtenCount });
-          this.maybeSync();
-        } else {
-          this.dirty.add(seg);
-          for (const op of batch) op.onDurable();
-        }
+        if (!durable) this.dirty.add(seg);
+        for (const op of batch) op.onDurable();
         this.flush();
       },
       (err: unknown) => {
         seg.busy--;
         this.writing = false;
         if (this.dead) return this.checkIdle();
-        this.writeFailed(batch, err);
+        // At ENOSPC the ftruncate of writeFailed() removes whatever this write left; every record
+        // before it was made durable by its own write. Any other error of an O_DSYNC write may
+        // come from its sync part (EIO): the page cache can no longer be trusted, as after a
+        // failed fdatasync.
+        if (durable && !isNoSpace(err)) this.die(err, batch);
+        else this.writeFailed(batch, err);
         this.flush();
       },
     );
+  }
+
+  /** One O_DSYNC write of a run of records (after the injected delay of a slow disk, if any). */
+  private async writeDurable(seg: Segment, bufs: readonly Buffer[], pos: number, length: number): Promise<void> {
+    if (this.opts.syncDelayMs > 0) await sleep(this.opts.syncDelayMs);
+    await writeFully(seg.dsyncFd(), bufs, pos, length);
+    this.opts.onSync();
   }
 
   private writeFailed(batch: WriteOp[], err: unknown): void {
@@ -202,38 +200,6 @@ export class DirWriter {
     for (const op of failed) op.onFailed(error);
   }
 
-  /**
-   * Starts an fdatasync for the records written since the last one started, unless MAX_SYNCS are
-   * already running. An fdatasync started after a record was written makes that record durable,
-   * so the records that arrive while syncs run share the next one (group commit), and one that
-   * completes also completes every record written before it started.
-   */
-  private maybeSync(): void {
-    if (this.syncsRunning >= MAX_SYNCS || this.covered === this.writtenCount || this.fatal || this.dead) {
-      this.checkIdle();
-      return;
-    }
-    const target = this.writtenCount;
-    this.covered = target;
-    this.syncsRunning++;
-    const segs = [...new Set(this.unsynced.map((u) => u.op.seg))];
-    this.syncSegments(segs).then(
-      () => {
-        this.syncsRunning--;
-        if (this.dead) return this.checkIdle();
-        let done = 0;
-        while (done < this.unsynced.length && this.unsynced[done]!.n <= target) done++;
-        for (const u of this.unsynced.splice(0, done)) u.op.onDurable();
-        this.maybeSync();
-      },
-      (err: unknown) => {
-        this.syncsRunning--;
-        if (this.dead) return this.checkIdle();
-        this.die(err, []);
-      },
-    );
-  }
-
   private async syncSegments(segs: readonly Segment[]): Promise<void> {
     for (const s of segs) s.busy++;
     this.syncsInFlight++;
@@ -249,14 +215,15 @@ export class DirWriter {
     }
   }
 
+  /**
+   * A failed fdatasync (or O_DSYNC write): Linux may have dropped the dirty pages, so nothing
+   * written since the last good sync can be trusted and the writer refuses everything from now on.
+   */
   private die(err: unknown, batch: WriteOp[]): void {
-    const error = fileError('io', `fdatasync in ${this.dir} failed: ${(err as Error).message}; reopen the channel`, err);
+    const error = fileError('io', `durable write or fdatasync in ${this.dir} failed: ${(err as Error).message}; reopen the channel`, err);
     this.fatal = error;
     this.opts.onFatal(error);
-    const failed = batch.concat(
-      this.unsynced.splice(0).map((u) => u.op),
-      this.queue.splice(0),
-    );
+    const failed = batch.concat(this.queue.splice(0));
     for (const op of failed) op.onFailed(error);
     this.checkIdle();
   }
@@ -283,9 +250,9 @@ export class DirWriter {
     return next;
   }
 
-  /** True while a record is queued, being written or waiting for its fdatasync, or a sync runs. */
+  /** True while a record is queued or being written, or a sync runs. */
   get busy(): boolean {
-    return this.writing || this.syncsRunning > 0 || this.syncsInFlight > 0 || this.queue.length > 0 || this.unsynced.length > 0;
+    return this.writing || this.syncsInFlight > 0 || this.queue.length > 0;
   }
 
   /** Resolves once every appended record has completed or failed. */
