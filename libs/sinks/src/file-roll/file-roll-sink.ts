@@ -80,6 +80,8 @@ export class FileRollSink implements Sink {
   private queue: Promise<unknown> = Promise.resolve();
   private rollTimer: NodeJS.Timeout | undefined;
   private failing = false;
+  /** Where TEXT payloads are built, reused from batch to batch (as large as the largest batch). */
+  private scratch = Buffer.alloc(0);
 
   constructor(
     private readonly config: FileRollConfig,
@@ -92,7 +94,12 @@ export class FileRollSink implements Sink {
     this.paths = new PathManager(kind, config['sink.pathManager.prefix'], config['sink.pathManager.extension']);
     const appendNewline = config['sink.serializer.appendNewline'];
     if (serializerKind(config) === 'header_and_text') this.serialize = (batch) => headerAndTextPayload(batch, appendNewline);
-    else if (serializerKind(config) === 'TEXT') this.serialize = (batch) => textPayload(batch.bytes, appendNewline);
+    else if (serializerKind(config) === 'TEXT') {
+      this.serialize = (batch) => {
+        if (this.scratch.length < batch.bytes.length) this.scratch = Buffer.allocUnsafe(batch.bytes.length);
+        return textPayload(batch.bytes, appendNewline, this.scratch);
+      };
+    }
     else throw new SluiceError('SLUICE_ERR_CONFIG', 'sink.serializer = avro_event is not supported yet');
   }
 
@@ -126,17 +133,20 @@ export class FileRollSink implements Sink {
     const { counters } = this.ctx;
     countTaken(counters, batch.count, this.batchSize);
     if (batch.count === 0) return Promise.resolve(DELIVERED);
-    let payload: Buffer;
-    try {
-      payload = this.serialize(batch);
-    } catch (err) {
-      if (err instanceof SluiceError && err.code === 'SLUICE_ERR_MALFORMED_BATCH') {
-        counters.inc('EventWriteFail');
-        return Promise.resolve({ status: 'reject', error: err });
+    // Serialized in turn with the file operations: the payload buffer is free once the previous write completed.
+    return this.exclusive(() => {
+      let payload: Buffer;
+      try {
+        payload = this.serialize(batch);
+      } catch (err) {
+        if (err instanceof SluiceError && err.code === 'SLUICE_ERR_MALFORMED_BATCH') {
+          counters.inc('EventWriteFail');
+          return Promise.resolve<Delivery>({ status: 'reject', error: err });
+        }
+        throw err;
       }
-      throw err;
-    }
-    return this.exclusive(() => this.write(payload, batch.count));
+      return this.write(payload, batch.count);
+    });
   }
 
   async stop(): Promise<void> {
