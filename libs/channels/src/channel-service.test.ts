@@ -60,6 +60,27 @@ test('COMMIT and ACK are idempotent; an unknown tx is reported as such', async (
   svc.close();
 });
 
+test("a dead worker's requests that arrive after peerDied lease nothing (they were still in the socket)", async () => {
+  const { svc } = service();
+  await svc.handle('src', put('a', 0, 3));
+  await svc.peerDied('sink:k1:100:');
+  const late = await svc.handle('sink:k1:100:', { type: 'TAKE', tx: 'late', max: 5, waitMs: 0 });
+  assert.equal(late.type, 'ERROR');
+  assert.deepEqual(taken(await svc.handle('sink:k1:101:', { type: 'TAKE', tx: 't', max: 5, waitMs: 0 })), [0, 1, 2]);
+  svc.close();
+});
+
+test("re-queueing a dead taker's lease never serves that taker's own parked TAKE", async () => {
+  const { svc } = service();
+  await svc.handle('src', put('a', 0, 2));
+  await svc.handle('sink:k1:100:', { type: 'TAKE', tx: 't1', max: 5, waitMs: 0 });
+  const parked = svc.handle('sink:k1:100:', { type: 'TAKE', tx: 't2', max: 5, waitMs: 5000 });
+  await svc.peerDied('sink:k1:100:');
+  assert.deepEqual(taken(await svc.handle('sink:k1:101:', { type: 'TAKE', tx: 't3', max: 5, waitMs: 0 })), [0, 1], 'the new taker gets them at once');
+  svc.close();
+  assert.deepEqual(taken(await parked), [], 'the dead one got nothing');
+});
+
 test('a waiting TAKE is answered as soon as events are committed', async () => {
   const { svc } = service();
   const pending = svc.handle('snk', { type: 'TAKE', tx: 't', max: 5, waitMs: 5000 });
@@ -73,13 +94,13 @@ test('a waiting TAKE is answered as soon as events are committed', async () => {
 test('a dead taker\'s leases and an expired lease go back to the head in order', async () => {
   const { svc } = service(10, 50);
   await svc.handle('src', put('a', 0, 4));
-  await svc.handle('sink:k1:100', { type: 'TAKE', tx: 't1', max: 2, waitMs: 0 });
-  assert.equal(await svc.peerDied('sink:k1:'), 2);
-  assert.deepEqual(taken(await svc.handle('sink:k1:101', { type: 'TAKE', tx: 't2', max: 5, waitMs: 0 })), [0, 1, 2, 3]);
+  await svc.handle('sink:k1:100:', { type: 'TAKE', tx: 't1', max: 2, waitMs: 0 });
+  assert.equal(await svc.peerDied('sink:k1:100:'), 2);
+  assert.deepEqual(taken(await svc.handle('sink:k1:101:', { type: 'TAKE', tx: 't2', max: 5, waitMs: 0 })), [0, 1, 2, 3]);
   // t2 is never acked: after its lease expires the events are offered again.
-  const again = await svc.handle('sink:k1:101', { type: 'TAKE', tx: 't3', max: 5, waitMs: 3000 });
+  const again = await svc.handle('sink:k1:101:', { type: 'TAKE', tx: 't3', max: 5, waitMs: 3000 });
   assert.deepEqual(taken(again), [0, 1, 2, 3]);
-  assert.equal((await svc.handle('sink:k1:101', { type: 'ACK', tx: 't2' })).type, 'LEASE_EXPIRED');
+  assert.equal((await svc.handle('sink:k1:101:', { type: 'ACK', tx: 't2' })).type, 'LEASE_EXPIRED');
   svc.close();
 });
 

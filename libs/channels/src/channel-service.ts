@@ -53,6 +53,12 @@ export class ChannelService {
   private readonly committed = new RecentSet(100_000);
   private readonly refusedEpoch = new Map<string, number>();
   private waiters: Waiter[] = [];
+  /**
+   * Routing-id prefixes of workers the supervisor said are dead (the latest 64). Their requests
+   * still queued in the socket can arrive after `peerDied`: a TAKE served then would lease events
+   * to nobody until the lease expired.
+   */
+  private readonly dead: string[] = [];
   private serving = false;
   private readonly sweeper: NodeJS.Timeout;
 
@@ -74,6 +80,9 @@ export class ChannelService {
    * carrying its retriable flag: the sender re-sends the same tx, nothing is half-applied.
    */
   async handle(peer: string, req: Request): Promise<Reply> {
+    if (this.isDead(peer)) {
+      return errorReply(req.tx, new SluiceError('SLUICE_ERR_STOPPED', `${peer} was reported dead; its late request is ignored`));
+    }
     try {
       return await this.dispatch(peer, req);
     } catch (err) {
@@ -177,6 +186,7 @@ export class ChannelService {
     } else if (waitMs <= 0) {
       waitMs = 1;
     }
+    if (this.isDead(peer)) return this.emptyReply(tx); // it died while the store was asked
     const answer = new Promise<Reply>((resolve) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.tx !== tx);
@@ -192,6 +202,10 @@ export class ChannelService {
   private async tryTake(peer: string, tx: string, max: number): Promise<Reply | undefined> {
     const batch = await this.store.take(tx, max);
     if (!batch) return undefined;
+    if (this.isDead(peer)) {
+      await this.store.nack(tx); // the taker died while the store was asked
+      return undefined;
+    }
     const count = batch.framing.starts.length;
     this.leases.set(tx, { peer, count, expires: Date.now() + this.options.leaseMs });
     // Flume counts one take attempt per event asked for that came, plus the one that found none.
@@ -212,8 +226,16 @@ export class ChannelService {
     try {
       while (this.waiters.length > 0 && this.store.size > this.leasedEvents()) {
         const w = this.waiters[0]!;
+        if (this.isDead(w.peer)) {
+          this.waiters.shift();
+          clearTimeout(w.timer);
+          continue;
+        }
         const reply = await this.tryTake(w.peer, w.tx, w.max);
-        if (!reply) return;
+        if (!reply) {
+          if (this.isDead(w.peer)) continue;
+          return;
+        }
         if (this.waiters[0] !== w) {
           // It timed out (answered empty) while the store was asked: give the events back.
           await this.release(w.tx);
@@ -226,6 +248,10 @@ export class ChannelService {
     } finally {
       this.serving = false;
     }
+  }
+
+  private isDead(peer: string): boolean {
+    return this.dead.length > 0 && this.dead.some((prefix) => peer.startsWith(prefix));
   }
 
   private leasedEvents(): number {
@@ -257,15 +283,18 @@ export class ChannelService {
 
   /** The supervisor says a worker died: re-queue its leases now, forget its staged puts. */
   async peerDied(peerPrefix: string): Promise<number> {
+    this.dead.push(peerPrefix);
+    if (this.dead.length > 64) this.dead.shift();
+    // Its parked TAKEs go first: releasing a lease serves the waiters, and must not serve the dead.
+    for (const w of this.waiters.filter((w) => w.peer.startsWith(peerPrefix))) clearTimeout(w.timer);
+    this.waiters = this.waiters.filter((w) => !w.peer.startsWith(peerPrefix));
+    for (const [tx, s] of [...this.staged]) if (s.peer.startsWith(peerPrefix)) this.staged.delete(tx);
     let events = 0;
     for (const [tx, lease] of [...this.leases]) {
       if (!lease.peer.startsWith(peerPrefix)) continue;
       events += lease.count;
       await this.release(tx);
     }
-    for (const [tx, s] of [...this.staged]) if (s.peer.startsWith(peerPrefix)) this.staged.delete(tx);
-    for (const w of this.waiters.filter((w) => w.peer.startsWith(peerPrefix))) clearTimeout(w.timer);
-    this.waiters = this.waiters.filter((w) => !w.peer.startsWith(peerPrefix));
     for (const peer of [...this.refusedEpoch.keys()]) if (peer.startsWith(peerPrefix)) this.refusedEpoch.delete(peer);
     if (events > 0) this.options.logger.warn({ peer: peerPrefix, events }, 'Re-queued the leases of a worker that died.');
     return events;
