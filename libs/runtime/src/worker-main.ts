@@ -207,6 +207,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     clearInterval(reporter);
+    // Never outlive a stop: with the supervisor gone nobody would SIGKILL a stuck worker.
+    setTimeout(() => {
+      logger.error({ deadlineMs }, 'Worker did not stop in time; exiting anyway.');
+      process.exit(code);
+    }, deadlineMs + 2000).unref();
     await running.stop(drain, deadlineMs);
     report();
     logger.debug('Worker stopped.');
