@@ -1,36 +1,20 @@
 /**
  * Flume's monitoring attribute names per component group (reference §10, checked against the 1.9
  * tag). Every `/metrics` entry of a group carries all of them, 0 when the type does not maintain
- * one. The lists are Flume's, not Sluice's: a test elsewhere compares an agent's output key by key.
+ * one. The source, channel and sink lists are core's counter names (Flume's, reference §10); an
+ * end-to-end test compares an agent's output key by key against its own copy of Flume's names.
  */
+import { CHANNEL_COUNTERS, SINK_COUNTERS, SOURCE_COUNTERS } from '@sluice/core';
+
 export type FlumeGroup = 'SOURCE' | 'CHANNEL' | 'SINK' | 'SINK_PROCESSOR';
 
 /** Present on every component entry. */
 export const FLUME_COMMON_ATTRIBUTES = ['Type', 'StartTime', 'StopTime'] as const;
 
-export const FLUME_SOURCE_ATTRIBUTES = [
-  'EventReceivedCount',
-  'EventAcceptedCount',
-  'AppendReceivedCount',
-  'AppendAcceptedCount',
-  'AppendBatchReceivedCount',
-  'AppendBatchAcceptedCount',
-  'OpenConnectionCount',
-  // Added in 1.9.
-  'EventReadFail',
-  'ChannelWriteFail',
-  'GenericProcessingFail',
-] as const;
-
-export const FLUME_CHANNEL_ATTRIBUTES = [
-  'ChannelSize',
-  'ChannelCapacity',
-  'ChannelFillPercentage',
-  'EventPutAttemptCount',
-  'EventPutSuccessCount',
-  'EventTakeAttemptCount',
-  'EventTakeSuccessCount',
-] as const;
+/** Flume's names are the counters every worker starts with (core); re-exported under the group's name. */
+export const FLUME_SOURCE_ATTRIBUTES = SOURCE_COUNTERS;
+export const FLUME_CHANNEL_ATTRIBUTES = CHANNEL_COUNTERS;
+export const FLUME_SINK_ATTRIBUTES = SINK_COUNTERS;
 
 /** The file channel's counter group adds these to the channel's. */
 export const FLUME_FILE_CHANNEL_ATTRIBUTES = [
@@ -40,20 +24,6 @@ export const FLUME_FILE_CHANNEL_ATTRIBUTES = [
   'EventTakeErrorCount',
   'CheckpointWriteErrorCount',
   'CheckpointBackupWriteErrorCount',
-] as const;
-
-export const FLUME_SINK_ATTRIBUTES = [
-  'ConnectionCreatedCount',
-  'ConnectionClosedCount',
-  'ConnectionFailedCount',
-  'BatchEmptyCount',
-  'BatchUnderflowCount',
-  'BatchCompleteCount',
-  'EventDrainAttemptCount',
-  'EventDrainSuccessCount',
-  // Added in 1.9.
-  'EventWriteFail',
-  'ChannelReadFail',
 ] as const;
 
 /** Flume's sink processors register no counters of their own; the entry has only the common ones. */
