@@ -118,6 +118,7 @@ export class AgentProcess {
   async stop(timeoutMs = 30_000): Promise<number | null> {
     if (this.exitCode === undefined) this.child.kill('SIGTERM');
     await waitFor('agent exit', () => (this.exitCode !== undefined ? true : undefined), timeoutMs);
+    if (process.env['SLUICE_KEEP_TEST_DIRS'] === '1') writeFileSync(join(this.dir, `${this.name}.log`), this.output);
     return this.exitCode ?? null;
   }
 
@@ -169,7 +170,12 @@ function rollKey(name: string): number {
   return m ? Number(m[1]) * 1e6 + Number(m[2]) : 0;
 }
 
+/** Removes a test's directory; `SLUICE_KEEP_TEST_DIRS=1` keeps it (logs, data) for a post-mortem. */
 export function cleanup(dir: string): void {
+  if (process.env['SLUICE_KEEP_TEST_DIRS'] === '1') {
+    console.log(`# kept ${dir}`);
+    return;
+  }
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -81,6 +81,22 @@ test("re-queueing a dead taker's lease never serves that taker's own parked TAKE
   assert.deepEqual(taken(await parked), [], 'the dead one got nothing');
 });
 
+test('a NACK for a parked TAKE (the sink gave up on it) cancels it: later events are not leased to it', async () => {
+  const { svc, counters } = service();
+  const parked = svc.handle('snk', { type: 'TAKE', tx: 't1', max: 5, waitMs: 5000 });
+  assert.equal((await svc.handle('snk', { type: 'NACK', tx: 't1' })).type, 'NACKED');
+  assert.deepEqual(taken(await parked), [], 'the parked TAKE is answered empty at once');
+  await svc.handle('src', put('a', 0, 3));
+  assert.deepEqual(taken(await svc.handle('snk', { type: 'TAKE', tx: 't2', max: 5, waitMs: 0 })), [0, 1, 2]);
+  // The TAKE itself arriving after its NACK (handled out of order) leases nothing either.
+  await svc.handle('snk', { type: 'NACK', tx: 't2' });
+  await svc.handle('snk', { type: 'NACK', tx: 't3' });
+  assert.deepEqual(taken(await svc.handle('snk', { type: 'TAKE', tx: 't3', max: 5, waitMs: 1000 })), []);
+  assert.deepEqual(taken(await svc.handle('snk', { type: 'TAKE', tx: 't4', max: 5, waitMs: 0 })), [0, 1, 2]);
+  assert.equal(counters.get('ChannelSize'), 3);
+  svc.close();
+});
+
 test('a waiting TAKE is answered as soon as events are committed', async () => {
   const { svc } = service();
   const pending = svc.handle('snk', { type: 'TAKE', tx: 't', max: 5, waitMs: 5000 });

@@ -51,6 +51,12 @@ export class ChannelService {
   private readonly leases = new Map<string, Lease>();
   private readonly acked = new RecentSet(100_000);
   private readonly committed = new RecentSet(100_000);
+  /**
+   * TAKEs the taker gave up on (NACKed without a lease: its answer never came, e.g. across a
+   * channel restart). Requests are handled concurrently, so the TAKE may still be parked, in the
+   * store, or not yet read: it must then lease nothing, or its events would sit leased to nobody.
+   */
+  private readonly abandoned = new RecentSet(100_000);
   private readonly refusedEpoch = new Map<string, number>();
   private waiters: Waiter[] = [];
   /**
@@ -110,6 +116,7 @@ export class ChannelService {
       case 'ACK':
         return this.ack(req.tx);
       case 'NACK':
+        if (!this.leases.has(req.tx)) this.abandonTake(req.tx);
         await this.release(req.tx);
         return { type: 'NACKED', tx: req.tx };
       case 'RENEW': {
@@ -177,6 +184,7 @@ export class ChannelService {
     if (this.leases.has(tx)) {
       return errorReply(tx, new SluiceError('SLUICE_ERR_PROTOCOL', `transaction ${tx} already holds a lease`));
     }
+    if (this.abandoned.has(tx)) return this.emptyReply(tx);
     const limit = Math.max(1, Math.min(max, this.options.transactionCapacity));
     // TAKEs are served strictly in arrival order: a sink with several TAKEs in flight delivers
     // their batches in the order it asked, so a later TAKE must never be served before an earlier one.
@@ -202,8 +210,8 @@ export class ChannelService {
   private async tryTake(peer: string, tx: string, max: number): Promise<Reply | undefined> {
     const batch = await this.store.take(tx, max);
     if (!batch) return undefined;
-    if (this.isDead(peer)) {
-      await this.store.nack(tx); // the taker died while the store was asked
+    if (this.isDead(peer) || this.abandoned.has(tx)) {
+      await this.store.nack(tx); // the taker died or gave up while the store was asked
       return undefined;
     }
     const count = batch.framing.starts.length;
@@ -233,7 +241,7 @@ export class ChannelService {
         }
         const reply = await this.tryTake(w.peer, w.tx, w.max);
         if (!reply) {
-          if (this.isDead(w.peer)) continue;
+          if (this.waiters[0] !== w || this.isDead(w.peer)) continue;
           return;
         }
         if (this.waiters[0] !== w) {
@@ -248,6 +256,16 @@ export class ChannelService {
     } finally {
       this.serving = false;
     }
+  }
+
+  /** Records a TAKE its taker gave up on, and answers it empty if it is parked. */
+  private abandonTake(tx: string): void {
+    this.abandoned.add(tx);
+    const w = this.waiters.find((x) => x.tx === tx);
+    if (!w) return;
+    this.waiters = this.waiters.filter((x) => x !== w);
+    clearTimeout(w.timer);
+    w.resolve(this.emptyReply(tx));
   }
 
   private isDead(peer: string): boolean {
