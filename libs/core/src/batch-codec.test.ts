@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as avro from 'avsc';
 import fc from 'fast-check';
-import { concatBatches, decodeBatch, encodeBatch, frameBatch, joinRanges, sliceBatch } from './batch-codec.js';
+import { AVRO_FLUME_EVENT_SCHEMA, concatBatches, decodeBatch, encodeBatch, frameBatch, joinRanges, sliceBatch } from './batch-codec.js';
 import type { SluiceEvent } from './event.js';
 
 /** Decoded events are avsc record instances; compare their fields. */
@@ -54,6 +55,35 @@ test('slicing and concatenating batches keeps every event in order', () => {
       assert.deepEqual(plain(decodeBatch(joinedRanges.bytes)), plain([...events.slice(0, cutAgain), ...events.slice(cut)]));
     }),
   );
+});
+
+test("the encoding is avsc's, byte for byte, for any strings, repeated header values included", () => {
+  const avsc = avro.Type.forSchema({ type: 'array', items: AVRO_FLUME_EVENT_SCHEMA as unknown as avro.Schema });
+  // Strings from a small pool (so events repeat their neighbours' headers), short and long, any Unicode.
+  const text = fc.oneof(fc.string({ maxLength: 8 }), fc.string({ unit: 'grapheme', maxLength: 100 }), fc.string({ unit: 'binary', minLength: 60, maxLength: 300 }));
+  const pooled = fc.array(text, { minLength: 1, maxLength: 4 }).chain((pool) => fc.constantFrom(...pool));
+  fc.assert(
+    fc.property(
+      pooled.chain((p) =>
+        fc.array(
+          fc.record({
+            headers: fc.dictionary(fc.oneof(fc.constant(p), text), fc.oneof(fc.constant(p), text), { maxKeys: 4 }),
+            body: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+          }),
+          { maxLength: 30 },
+        ),
+      ),
+      (events) => {
+        assert.deepEqual(encodeBatch(events), avsc.toBuffer(events));
+      },
+    ),
+  );
+});
+
+test('a header value that is not a string is refused, not encoded as something else', () => {
+  const bad = [{ headers: { n: 5 as unknown as string }, body: Buffer.from('x') }];
+  assert.throws(() => encodeBatch(bad), { code: 'SLUICE_ERR_MALFORMED_BATCH' });
+  assert.deepEqual(plain(decodeBatch(encodeBatch([{ headers: { n: '5' }, body: Buffer.from('x') }]))), [{ headers: { n: '5' }, body: Buffer.from('x') }]);
 });
 
 test('a large batch encodes without loss (the shared buffer grows)', () => {

@@ -19,21 +19,118 @@ export const AVRO_FLUME_EVENT_SCHEMA = {
 } as const;
 
 const batchType = avro.Type.forSchema({ type: 'array', items: AVRO_FLUME_EVENT_SCHEMA as unknown as avro.Schema });
-let encodeBufferSize = 64 * 1024;
+
+/**
+ * Writes the Avro encoding of event batches (the bytes avsc's `toBuffer` gives for the batch
+ * schema, byte for byte) into one scratch buffer reused from batch to batch, then copies out the
+ * result. Header strings repeat from event to event (a static interceptor's value, a host name,
+ * every key): a string equal to the one written at the same header position of the previous event
+ * is copied from there instead of being encoded again.
+ */
+class BatchWriter {
+  private buf = Buffer.allocUnsafeSlow(64 * 1024);
+  private pos = 0;
+  /** Per header slot (2 per header: key, value) of the previous event: the string and its encoding. */
+  private readonly memoStr: string[] = [];
+  private readonly memoStart: number[] = [];
+  private readonly memoEnd: number[] = [];
+
+  encode(events: readonly SluiceEvent[]): Buffer {
+    this.pos = 0;
+    this.memoStr.length = 0;
+    if (events.length > 0) {
+      this.long(events.length);
+      for (const e of events) this.event(e);
+    }
+    this.long(0);
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  private event(e: SluiceEvent): void {
+    const headers = e.headers;
+    let count = 0;
+    for (const _ in headers) count++;
+    if (count > 0) {
+      this.long(count);
+      let slot = 0;
+      for (const k in headers) {
+        const v = headers[k];
+        if (typeof v !== 'string') throw new SluiceError('SLUICE_ERR_MALFORMED_BATCH', `header ${JSON.stringify(k)} is not a string`);
+        this.string(k, slot++);
+        this.string(v, slot++);
+      }
+    }
+    this.long(0);
+    const body = e.body;
+    this.long(body.length);
+    this.reserve(body.length);
+    this.buf.set(body, this.pos);
+    this.pos += body.length;
+  }
+
+  private string(s: string, slot: number): void {
+    if (this.memoStr[slot] === s) {
+      const start = this.memoStart[slot]!;
+      const end = this.memoEnd[slot]!;
+      this.reserve(end - start);
+      this.buf.copyWithin(this.pos, start, end);
+      this.pos += end - start;
+      return;
+    }
+    const start = this.pos;
+    if (!this.ascii(s)) {
+      const n = Buffer.byteLength(s);
+      this.long(n);
+      this.reserve(n);
+      this.pos += this.buf.write(s, this.pos, n, 'utf8');
+    }
+    this.memoStr[slot] = s;
+    this.memoStart[slot] = start;
+    this.memoEnd[slot] = this.pos;
+  }
+
+  /** Writes a short ASCII string by hand (cheaper than a native call); false, writing nothing, otherwise. */
+  private ascii(s: string): boolean {
+    const n = s.length;
+    if (n >= 64) return false;
+    this.reserve(n + 1);
+    const buf = this.buf;
+    let p = this.pos + 1;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[p++] = c;
+    }
+    buf[this.pos] = n << 1;
+    this.pos = p;
+    return true;
+  }
+
+  /** A zig-zag varint of a non-negative length or count. */
+  private long(n: number): void {
+    this.reserve(10);
+    const buf = this.buf;
+    let z = n * 2;
+    while (z >= 0x80) {
+      buf[this.pos++] = (z % 0x80) | 0x80;
+      z = Math.floor(z / 0x80);
+    }
+    buf[this.pos++] = z;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafeSlow(Math.max(this.pos + n, this.buf.length * 2));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+}
+
+const writer = new BatchWriter();
 
 /** Encodes events as one Avro array block (the bytes Flume's appendBatch carries). */
 export function encodeBatch(events: readonly SluiceEvent[]): Buffer {
-  let estimate = 16;
-  for (const e of events) {
-    estimate += e.body.length + 16;
-    for (const k in e.headers) estimate += 2 * (k.length + e.headers[k]!.length) + 10;
-  }
-  if (estimate > encodeBufferSize) {
-    // avsc encodes into one shared buffer and re-encodes after growing it: grow it up front.
-    encodeBufferSize = Math.max(estimate, encodeBufferSize * 2);
-    (avro.Type as unknown as { __reset(size: number): void }).__reset(encodeBufferSize);
-  }
-  return batchType.toBuffer(events);
+  return writer.encode(events);
 }
 
 /** Decodes a batch; throws SLUICE_ERR_MALFORMED_BATCH on bytes that are not one. */
