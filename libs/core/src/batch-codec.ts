@@ -34,6 +34,8 @@ class BatchWriter {
   private readonly memoStr: string[] = [];
   private readonly memoStart: number[] = [];
   private readonly memoEnd: number[] = [];
+  /** The current event's header keys, in its first entries (reused: no array per event). */
+  private readonly keys: string[] = [];
 
   encode(events: readonly SluiceEvent[]): Buffer {
     this.pos = 0;
@@ -48,12 +50,14 @@ class BatchWriter {
 
   private event(e: SluiceEvent): void {
     const headers = e.headers;
+    const keys = this.keys;
     let count = 0;
-    for (const _ in headers) count++;
+    for (const k in headers) keys[count++] = k;
     if (count > 0) {
       this.long(count);
       let slot = 0;
-      for (const k in headers) {
+      for (let i = 0; i < count; i++) {
+        const k = keys[i]!;
         const v = headers[k];
         if (typeof v !== 'string') throw new SluiceError('SLUICE_ERR_MALFORMED_BATCH', `header ${JSON.stringify(k)} is not a string`);
         this.string(k, slot++);
