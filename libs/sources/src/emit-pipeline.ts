@@ -1,8 +1,10 @@
-import { ChannelFullError, isRetriable, type Counters, type Emit, type Logger, type SluiceEvent } from '@sluice/core';
+import { Batch, ChannelFullError, isRetriable, type Counters, type Emit, type EmitBatch, type Logger, type SluiceEvent } from '@sluice/core';
 
 /** Options of an {@link EmitPipeline}. */
 export interface EmitPipelineOptions {
   readonly emit: Emit;
+  /** For batches pushed already encoded; without it they are emitted as their events. */
+  readonly emitBatch?: EmitBatch;
   readonly logger: Logger;
   readonly counters: Counters;
   /** Emits kept outstanding at once (emit commits in call order). */
@@ -15,7 +17,8 @@ export interface EmitPipelineOptions {
 
 interface Pending {
   readonly seq: number;
-  readonly events: SluiceEvent[];
+  readonly events: readonly SluiceEvent[] | Batch;
+  readonly count: number;
 }
 
 const WARN_EVERY_MS = 10_000;
@@ -65,12 +68,16 @@ export class EmitPipeline {
     return this.retryPending;
   }
 
-  /** Queues a batch; it is emitted after every batch pushed before it. */
-  push(events: SluiceEvent[]): void {
-    if (events.length === 0) return;
+  /**
+   * Queues a batch, as events or already encoded (sent with `emitBatch`); it is emitted after
+   * every batch pushed before it.
+   */
+  push(events: readonly SluiceEvent[] | Batch): void {
+    const count = events instanceof Batch ? events.count : events.length;
+    if (count === 0) return;
     this.opts.counters.inc('AppendBatchReceivedCount');
-    this.opts.counters.inc('EventReceivedCount', events.length);
-    this.queue.push({ seq: this.seq++, events });
+    this.opts.counters.inc('EventReceivedCount', count);
+    this.queue.push({ seq: this.seq++, events, count });
     this.pump();
   }
 
@@ -108,7 +115,10 @@ export class EmitPipeline {
     this.inFlight++;
     let result: Promise<void>;
     try {
-      result = this.opts.emit(batch.events);
+      const { events } = batch;
+      if (!(events instanceof Batch)) result = this.opts.emit(events);
+      else if (this.opts.emitBatch) result = this.opts.emitBatch(events);
+      else result = this.opts.emit(events.events());
     } catch (err) {
       result = Promise.reject(err);
     }
@@ -122,7 +132,7 @@ export class EmitPipeline {
     const { counters } = this.opts;
     this.inFlight--;
     counters.inc('AppendBatchAcceptedCount');
-    counters.inc('EventAcceptedCount', batch.events.length);
+    counters.inc('EventAcceptedCount', batch.count);
     if (!this.retryPending && !this.closing) {
       this.window = this.opts.maxInFlight;
       this.errorRounds = 0;
@@ -135,7 +145,7 @@ export class EmitPipeline {
     this.inFlight--;
     counters.inc('ChannelWriteFail');
     if (this.closing && !this.retryPending) {
-      logger.error({ err, events: batch.events.length }, 'emit failed while stopping; these events are lost');
+      logger.error({ err, events: batch.count }, 'emit failed while stopping; these events are lost');
       this.notifyDrained();
       return;
     }
@@ -153,7 +163,7 @@ export class EmitPipeline {
       const base = this.opts.errorBackoffMs ?? 1000;
       const delay = Math.min((this.errorRounds + 1) * base, 5 * base);
       this.retryDelayMs = Math.max(this.retryDelayMs, delay);
-      const fields = { err, events: batch.events.length, retryInMs: delay };
+      const fields = { err, events: batch.count, retryInMs: delay };
       if (isRetriable(err)) logger.warn(fields, 'emit failed; retrying');
       else logger.error(fields, 'emit failed; retrying');
       if (!this.retryPending) this.errorRounds++;

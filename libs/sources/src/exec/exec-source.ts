@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { SluiceError, type Logger, type SluiceEvent, type Source, type SourceContext } from '@sluice/core';
+import { SluiceError, type Logger, type Source, type SourceContext } from '@sluice/core';
 import { EmitPipeline } from '../emit-pipeline.js';
 import type { ExecConfig } from './exec-factory.js';
+import { LineBatchEncoder } from './line-batch.js';
 import { LineSplitter } from './line-splitter.js';
 import { descendantsOf, isAlive, signalAll } from './process-tree.js';
 
@@ -30,10 +31,11 @@ export class ExecSource implements Source {
   private readonly logger: Logger;
   private readonly pipeline: EmitPipeline;
   private readonly splitter: LineSplitter;
+  /** The batch being built: lines are encoded as they are split. */
+  private readonly encoder: LineBatchEncoder;
   private readonly argv: readonly string[];
   private child: ChildProcess | undefined;
   private childClosed: Promise<void> = Promise.resolve();
-  private batch: SluiceEvent[] = [];
   private batchTimer: NodeJS.Timeout | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private paused = false;
@@ -47,14 +49,16 @@ export class ExecSource implements Source {
     this.argv = commandLine(config.command, config.shell);
     this.pipeline = new EmitPipeline({
       emit: ctx.emit,
+      emitBatch: ctx.emitBatch,
       logger: ctx.logger,
       counters: ctx.counters,
       maxInFlight: MAX_IN_FLIGHT,
       onProgress: () => this.maybeResume(),
     });
+    this.encoder = new LineBatchEncoder(config.batchSize, () => this.cutBatch());
     this.splitter = new LineSplitter(
       config.maxLineLength,
-      (line) => this.onLine(line),
+      this.encoder,
       (bytes) => this.logger.warn({ maxLineLength: config.maxLineLength, bytes }, 'line longer than maxLineLength; sending it in pieces'),
     );
   }
@@ -126,7 +130,7 @@ export class ExecSource implements Source {
 
   private onChunk(chunk: Buffer): void {
     this.splitter.push(chunk);
-    if (this.batch.length > 0 && this.batchTimer === undefined) {
+    if (this.encoder.count > 0 && this.batchTimer === undefined) {
       this.batchTimer = setTimeout(() => {
         this.batchTimer = undefined;
         this.cutBatch();
@@ -135,18 +139,11 @@ export class ExecSource implements Source {
     this.maybePause();
   }
 
-  private onLine(line: Buffer): void {
-    this.batch.push({ headers: {}, body: line });
-    if (this.batch.length >= this.config.batchSize) this.cutBatch();
-  }
-
   private cutBatch(): void {
     clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
-    if (this.batch.length === 0) return;
-    const events = this.batch;
-    this.batch = [];
-    this.pipeline.push(events);
+    const batch = this.encoder.take();
+    if (batch !== undefined) this.pipeline.push(batch);
   }
 
   private overloaded(): boolean {
@@ -196,8 +193,8 @@ export class ExecSource implements Source {
 
   private logStderr(child: ChildProcess): void {
     let n = 0;
-    const splitter = new LineSplitter(MAX_STDERR_LINE, (line) => {
-      this.logger.info({ line: line.toString('utf8'), n: ++n }, 'command stderr');
+    const splitter = new LineSplitter(MAX_STDERR_LINE, {
+      line: (bytes, start, end) => this.logger.info({ line: bytes.toString('utf8', start, end), n: ++n }, 'command stderr'),
     });
     child.stderr!.on('data', (chunk: Buffer) => splitter.push(chunk));
     child.stderr!.once('end', () => splitter.end());

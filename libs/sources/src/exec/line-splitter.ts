@@ -1,14 +1,23 @@
 const LF = 10;
 const CR = 13;
 
+/** Receives the lines of a {@link LineSplitter}: each is `bytes[start, end)`. */
+export interface LineSink {
+  /**
+   * One line, without its terminator. `bytes` is a chunk of the stream (or a copy joining the
+   * pieces of a line that spanned chunks): read or copy the range, never keep a view of it.
+   */
+  line(bytes: Buffer, start: number, end: number): void;
+}
+
 /**
  * Splits a byte stream into lines on `\n`, dropping the `\n` and a `\r` just before it (what
  * Java's readLine does for `\r\n`; a lone `\r` stays in the line). Bytes are never decoded.
  *
- * A line that fits in one chunk is a zero-copy view of that chunk; a line spanning chunks is
- * copied once when its end arrives. A line longer than `maxLineLength` bytes is delivered in
- * pieces of exactly `maxLineLength` bytes (then the rest), so memory stays bounded and no byte
- * is lost; `onOverlong` is told once per such line.
+ * A line that fits in one chunk is handed over as a range of that chunk (nothing allocated); a
+ * line spanning chunks is joined once when its end arrives. A line longer than `maxLineLength`
+ * bytes is delivered in pieces of exactly `maxLineLength` bytes (then the rest), so memory stays
+ * bounded and no byte is lost; `onOverlong` is told once per such line.
  */
 export class LineSplitter {
   private parts: Buffer[] = [];
@@ -17,7 +26,7 @@ export class LineSplitter {
 
   constructor(
     private readonly maxLineLength: number,
-    private readonly onLine: (line: Buffer) => void,
+    private readonly sink: LineSink,
     private readonly onOverlong: (bytesSoFar: number) => void = () => {},
   ) {}
 
@@ -27,6 +36,8 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer): void {
+    const sink = this.sink;
+    const max = this.maxLineLength;
     let pos = 0;
     for (;;) {
       const nl = chunk.indexOf(LF, pos);
@@ -34,15 +45,17 @@ export class LineSplitter {
         if (pos < chunk.length) this.appendPartial(chunk.subarray(pos));
         return;
       }
-      const segment = chunk.subarray(pos, nl);
-      pos = nl + 1;
-      if (this.partLength === 0 && segment.length <= this.maxLineLength) {
-        this.deliver(segment);
-        continue;
+      if (this.partLength === 0 && nl - pos <= max) {
+        // The common case: the whole line is in this chunk.
+        sink.line(chunk, pos, nl > pos && chunk[nl - 1] === CR ? nl - 1 : nl);
+      } else {
+        this.appendPartial(chunk.subarray(pos, nl));
+        const line = this.takePartial();
+        const n = line.length;
+        sink.line(line, 0, n > 0 && line[n - 1] === CR ? n - 1 : n);
+        this.overlong = false;
       }
-      this.appendPartial(segment);
-      this.deliver(this.takePartial());
-      this.overlong = false;
+      pos = nl + 1;
     }
   }
 
@@ -50,14 +63,9 @@ export class LineSplitter {
   end(): void {
     if (this.partLength > 0 || this.overlong) {
       const last = this.takePartial();
-      if (last.length > 0) this.onLine(last);
+      if (last.length > 0) this.sink.line(last, 0, last.length);
     }
     this.overlong = false;
-  }
-
-  private deliver(line: Buffer): void {
-    const n = line.length;
-    this.onLine(n > 0 && line[n - 1] === CR ? line.subarray(0, n - 1) : line);
   }
 
   private appendPartial(buf: Buffer): void {
@@ -69,7 +77,8 @@ export class LineSplitter {
         this.overlong = true;
         this.onOverlong(this.partLength);
       }
-      this.onLine(this.takePartial());
+      const piece = this.takePartial();
+      this.sink.line(piece, 0, piece.length);
       buf = buf.subarray(room);
     }
     if (buf.length > 0) {

@@ -1,0 +1,134 @@
+import { Batch, type SluiceEvent } from '@sluice/core';
+import type { LineSink } from './line-splitter.js';
+
+/** Room before the first event for the count varint, written once the batch is cut (counts < 2^31). */
+const HEAD = 5;
+/** Per line beyond its bytes: the empty header map, the body length varint (< 2^31), the end marker. */
+const LINE_OVERHEAD = 1 + 5 + 1;
+const MIN_CAPACITY = 64 * 1024;
+
+/**
+ * Encodes lines straight into the bytes of a batch, each an event with no headers and the line
+ * as its body: the Avro `array<AvroFlumeEvent>` that core's encodeBatch writes, byte for byte,
+ * without building event objects. The batch buffer is handed over when the batch is cut (a
+ * small batch is copied out instead, and the buffer kept), so no byte of a cut batch is written
+ * again.
+ */
+export class LineBatchEncoder implements LineSink {
+  private buf: Buffer;
+  private pos = HEAD;
+  private lines = 0;
+
+  /** `onFull` is called (from `line`) when the batch holds `batchSize` lines. */
+  constructor(
+    private readonly batchSize: number,
+    private readonly onFull: () => void,
+  ) {
+    this.buf = Buffer.allocUnsafeSlow(MIN_CAPACITY);
+  }
+
+  /** Lines in the batch being built. */
+  get count(): number {
+    return this.lines;
+  }
+
+  line(bytes: Buffer, start: number, end: number): void {
+    const len = end - start;
+    let pos = this.pos;
+    if (pos + len + LINE_OVERHEAD > this.buf.length) this.grow(pos + len + LINE_OVERHEAD);
+    const buf = this.buf;
+    buf[pos++] = 0; // no headers
+    // The body length, a zig-zag varint (a line of under 8 KiB takes 1 or 2 bytes).
+    let z = len * 2;
+    while (z >= 0x80) {
+      buf[pos++] = (z % 0x80) | 0x80;
+      z = Math.floor(z / 0x80);
+    }
+    buf[pos++] = z;
+    if (len > 0) {
+      buf.set(new Uint8Array(bytes.buffer, bytes.byteOffset + start, len), pos);
+      pos += len;
+    }
+    this.pos = pos;
+    if (++this.lines >= this.batchSize) this.onFull();
+  }
+
+  /** Cuts the batch built so far; undefined if it has no line. */
+  take(): Batch | undefined {
+    const count = this.lines;
+    if (count === 0) return undefined;
+    const buf = this.buf;
+    const end = this.pos;
+    buf[end] = 0; // the end of the array (room kept by LINE_OVERHEAD)
+    const first = HEAD - varintLength(count * 2);
+    let z = count * 2;
+    for (let p = first; p < HEAD; p++) {
+      buf[p] = p === HEAD - 1 ? z : (z % 0x80) | 0x80;
+      z = Math.floor(z / 0x80);
+    }
+    const size = end + 1 - first;
+    let bytes: Buffer;
+    if (size * 2 < buf.length) {
+      // Mostly empty: copy out what is used and keep the buffer.
+      bytes = Buffer.allocUnsafe(size);
+      buf.copy(bytes, 0, first, end + 1);
+    } else {
+      bytes = buf.subarray(first, end + 1);
+      this.buf = Buffer.allocUnsafeSlow(Math.max(MIN_CAPACITY, size + (size >> 2)));
+    }
+    this.pos = HEAD;
+    this.lines = 0;
+    return new LineBatch(bytes, count);
+  }
+
+  private grow(needed: number): void {
+    const bigger = Buffer.allocUnsafeSlow(Math.max(needed, this.buf.length * 2));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+}
+
+/** Bytes of the zig-zag varint of a non-negative `z` (already doubled). */
+function varintLength(z: number): number {
+  let n = 1;
+  while (z >= 0x80) {
+    z = Math.floor(z / 0x80);
+    n++;
+  }
+  return n;
+}
+
+/**
+ * A batch of lines: when a component needs its events (an interceptor, a per-event selector),
+ * they are read back from its bytes directly, each body a view of them.
+ */
+class LineBatch extends Batch {
+  private lineEvents: SluiceEvent[] | undefined;
+
+  override events(): readonly SluiceEvent[] {
+    return (this.lineEvents ??= readLines(this.bytes, this.count));
+  }
+}
+
+/** The events of a batch written by LineBatchEncoder (one block of `count` events, no headers). */
+function readLines(bytes: Buffer, count: number): SluiceEvent[] {
+  const events: SluiceEvent[] = [];
+  let pos = 0;
+  while (bytes[pos]! >= 0x80) pos++; // the count
+  pos++;
+  for (let i = 0; i < count; i++) {
+    pos++; // the empty header map
+    let len = 0;
+    let mul = 1;
+    for (;;) {
+      const b = bytes[pos++]!;
+      len += (b & 0x7f) * mul;
+      if (b < 0x80) break;
+      mul *= 0x80;
+    }
+    len /= 2;
+    events.push({ headers: {}, body: bytes.subarray(pos, pos + len) });
+    pos += len;
+  }
+  return events;
+}
