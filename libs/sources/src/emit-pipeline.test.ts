@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SluiceError, textEvent } from '@sluice/core';
+import { Batch, SluiceError, textEvent, type EmitBatch } from '@sluice/core';
 import { EmitPipeline } from './emit-pipeline.js';
 import { FakeChannel, fakeSourceContext, waitUntil } from './test-support.js';
 
@@ -37,6 +37,39 @@ test('keeps at most maxInFlight emits outstanding', async () => {
   ch.release();
   await p.drained();
   assert.equal(ch.batches.length, 8);
+});
+
+test('an encoded batch goes to emitBatch, in order with event batches, FULL retries included', async () => {
+  const ch = new FakeChannel().failFull(2, 5);
+  const ctx = fakeSourceContext(ch.emit);
+  const viaEmitBatch: number[] = [];
+  const emitBatch: EmitBatch = (b, options) => {
+    viaEmitBatch.push(b.count);
+    return ctx.emitBatch(b, options);
+  };
+  const p = new EmitPipeline({ ...ctx, emitBatch, maxInFlight: 2 });
+  p.push(batch(0, 2));
+  p.push(Batch.of(batch(2, 3)));
+  p.push(batch(5, 1));
+  p.push(Batch.of(batch(6, 5)));
+  await p.drained();
+  assert.deepEqual(ch.bodies(), Array.from({ length: 11 }, (_, i) => String(i)));
+  assert.deepEqual([...new Set(viaEmitBatch)].sort(), [3, 5], 'the encoded batches, and only they, went to emitBatch');
+  assert.equal(ctx.counters.get('EventReceivedCount'), 11);
+  assert.equal(ctx.counters.get('EventAcceptedCount'), 11);
+  assert.equal(ctx.counters.get('AppendBatchAcceptedCount'), 4);
+});
+
+test('without emitBatch an encoded batch is emitted as its events; an empty one is not emitted', async () => {
+  const ch = new FakeChannel();
+  const ctx = fakeSourceContext(ch.emit);
+  const p = new EmitPipeline({ emit: ctx.emit, logger: ctx.logger, counters: ctx.counters, maxInFlight: 2 });
+  p.push(Batch.of([]));
+  p.push(Batch.of(batch(0, 2)));
+  await p.drained();
+  assert.equal(ch.calls, 1);
+  assert.deepEqual(ch.bodies(), ['0', '1']);
+  assert.equal(ctx.counters.get('AppendBatchReceivedCount'), 1);
 });
 
 test('a FULL batch is retried after retryAfterMs with nothing lost or duplicated', async () => {
