@@ -162,3 +162,39 @@ test('a cut batch is never written again, whether copied out or handed over', ()
   );
   assert.equal(encoder.take()!.count, 3000, 'a batch grows past its first buffer');
 });
+
+test('a chunk buffer refilled in place gives its new lines', () => {
+  const chunk = Buffer.from('aaa\nbbb\n');
+  const batches: Batch[] = [];
+  const encoder = new LineBatchEncoder(100, () => undefined);
+  const splitter = new LineSplitter(1024, encoder);
+  splitter.push(chunk);
+  chunk.write('ccc\nddd\n');
+  splitter.push(chunk);
+  batches.push(encoder.take()!);
+  assert.deepEqual(bodiesOf(batches).map(String), ['aaa', 'bbb', 'ccc', 'ddd']);
+});
+
+test('large inputs: lines of up to 40 KiB in chunks of up to 256 KiB come out whole and in order', () => {
+  fc.assert(
+    fc.property(fc.integer(), fc.integer({ min: 1, max: 1000 }), (seed, batchSize) => {
+      let x = seed >>> 0 || 1;
+      const rand = (n: number) => {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        return (x >>> 0) % n;
+      };
+      const parts: Buffer[] = [];
+      for (let i = 0; i < 600; i++) {
+        const len = rand(10) === 0 ? rand(40 * 1024) : rand(400);
+        parts.push(Buffer.alloc(len, 0x41 + (i % 26)), Buffer.from(rand(4) === 0 ? '\r\n' : '\n'));
+      }
+      const input = Buffer.concat(parts);
+      const cuts = Array.from({ length: 40 }, () => rand(input.length));
+      const { batches } = runLines(chunksOf(input, cuts), 16 * 1024 * 1024, batchSize);
+      assert.deepEqual(bodiesOf(batches), expectedLines(input, 16 * 1024 * 1024).lines);
+    }),
+    { numRuns: 20 },
+  );
+});

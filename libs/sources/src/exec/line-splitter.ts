@@ -8,6 +8,8 @@ export interface LineSink {
    * pieces of a line that spanned chunks): read or copy the range, never keep a view of it.
    */
   line(bytes: Buffer, start: number, end: number): void;
+  /** A new chunk: the bytes of earlier chunks may have been reused (a sink caching them forgets them). */
+  chunk?(): void;
 }
 
 /**
@@ -37,6 +39,7 @@ export class LineSplitter {
 
   push(chunk: Buffer): void {
     const sink = this.sink;
+    sink.chunk?.();
     const max = this.maxLineLength;
     let pos = 0;
     for (;;) {
