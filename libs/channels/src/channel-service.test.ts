@@ -97,6 +97,22 @@ test('a NACK for a parked TAKE (the sink gave up on it) cancels it: later events
   svc.close();
 });
 
+test('an ACK riding on a TAKE is settled before the TAKE is served, and its outcome comes back with the batch', async () => {
+  const { svc, counters } = service();
+  await svc.handle('src', put('a', 0, 5));
+  await svc.handle('src', put('b', 5, 3));
+  assert.deepEqual(taken(await svc.handle('snk', { type: 'TAKE', tx: 't1', max: 5, waitMs: 0 })), [0, 1, 2, 3, 4]);
+  const next = await svc.handle('snk', { type: 'TAKE', tx: 't2', max: 5, waitMs: 0, ack: 't1' });
+  assert.deepEqual(taken(next), [5, 6, 7]);
+  assert.deepEqual(next.type === 'BATCH' && next.ack, { type: 'ACKED', tx: 't1' });
+  assert.equal(counters.get('ChannelSize'), 3, 't1 is gone for good, t2 still leased');
+  // An ACK for a lease the channel does not hold is reported, and the TAKE is still answered.
+  const last = await svc.handle('snk', { type: 'TAKE', tx: 't3', max: 5, waitMs: 0, ack: 'gone' });
+  assert.deepEqual(last.type === 'BATCH' && last.ack, { type: 'LEASE_EXPIRED', tx: 'gone' });
+  assert.equal((await svc.handle('snk', { type: 'ACK', tx: 't1' })).type, 'ACKED', 'a re-sent ACK is answered idempotently');
+  svc.close();
+});
+
 test('a waiting TAKE is answered as soon as events are committed', async () => {
   const { svc } = service();
   const pending = svc.handle('snk', { type: 'TAKE', tx: 't', max: 5, waitMs: 5000 });

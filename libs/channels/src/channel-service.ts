@@ -1,4 +1,5 @@
 import {
+  type AckReply,
   frameBatch,
   emptyBatch,
   SluiceError,
@@ -111,8 +112,12 @@ export class ChannelService {
       case 'ROLLBACK':
         this.staged.delete(req.tx);
         return { type: 'ROLLED_BACK', tx: req.tx };
-      case 'TAKE':
-        return this.take(peer, req.tx, req.max, req.waitMs);
+      case 'TAKE': {
+        // An ACK riding on the TAKE is settled first (and is durable before the reply, as alone).
+        const ack = req.ack === undefined ? undefined : await this.ackFor(peer, req.ack);
+        const reply = await this.take(peer, req.tx, req.max, req.waitMs);
+        return ack && reply.type === 'BATCH' ? { ...reply, ack } : reply;
+      }
       case 'ACK':
         return this.ack(req.tx);
       case 'NACK':
@@ -126,6 +131,13 @@ export class ChannelService {
         return { type: 'RENEWED', tx: req.tx };
       }
     }
+  }
+
+  /** An ACK carried by a TAKE, answered as `handle` would answer it alone. */
+  private async ackFor(peer: string, tx: string): Promise<AckReply> {
+    const reply = await this.handle(peer, { type: 'ACK', tx });
+    if (reply.type === 'ACKED' || reply.type === 'LEASE_EXPIRED' || reply.type === 'ERROR') return reply;
+    throw new Error(`an ACK was answered ${reply.type}`);
   }
 
   private async put(peer: string, tx: string, bytes: Buffer, commit: boolean, epoch: number): Promise<Reply> {

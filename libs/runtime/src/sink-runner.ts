@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Batch, SluiceError, type Counters, type Logger, type Reply, type SinkProcessor } from '@sluice/core';
+import { Batch, SluiceError, type AckReply, type Counters, type Logger, type Reply, type SinkProcessor } from '@sluice/core';
 import type { ChannelClient } from '@sluice/transport';
 
 export interface SinkRunnerOptions {
@@ -28,15 +28,19 @@ interface Taken {
 /**
  * Drains one channel through a sink processor: TAKE → deliver → ACK on `ok`, NACK otherwise
  * (DESIGN §3 rule 2). Delivery is sequential, in channel order; the next TAKEs are already in
- * flight while a batch is delivered. After a failed delivery every prefetched batch is NACKed too,
+ * flight while a batch is delivered. The ACK of a delivered batch rides on the TAKE sent right
+ * after it (one message each way instead of two); if that TAKE gets no outcome for it, the ACK is
+ * sent on its own, re-sent until answered. After a failed delivery every prefetched batch is NACKed too,
  * so the channel's order is kept, and the runner backs off (jittered, doubling to 5 s, as Flume's
  * runner but without its fixed steps).
  */
 export class SinkRunner {
   private seq = 0;
   private readonly takes: Promise<Taken>[] = [];
-  /** ACKs sent and not yet answered; the next delivery does not wait for them. */
+  /** ACKs sent on their own and not yet answered; the next delivery does not wait for them. */
   private readonly acks = new Set<Promise<void>>();
+  /** A delivered batch whose ACK goes out with the next TAKE. */
+  private unacked: string | undefined;
   private failures = 0;
 
   constructor(private readonly options: SinkRunnerOptions) {}
@@ -73,15 +77,24 @@ export class SinkRunner {
       await this.backoff(stop);
     }
     await this.returnPrefetched();
+    if (this.unacked !== undefined) this.ackAlone(this.unacked);
+    this.unacked = undefined;
     await Promise.all(this.acks);
     logger.debug('Sink runner stopped.');
   }
 
   private async take(waitMs: number): Promise<Taken> {
     const tx = `${this.options.txPrefix}-${this.seq++}`;
+    const ack = this.unacked;
+    this.unacked = undefined;
+    let ackOutcome: AckReply | undefined;
     try {
-      const reply = await this.options.client.request({ type: 'TAKE', tx, max: this.options.processor.batchSize, waitMs }, waitMs + this.options.requestTimeoutMs);
-      if (reply.type === 'BATCH') return { tx, batch: reply.count > 0 ? new Batch(reply.batch, reply.count) : undefined };
+      const request = { type: 'TAKE', tx, max: this.options.processor.batchSize, waitMs, ...(ack === undefined ? {} : { ack }) } as const;
+      const reply = await this.options.client.request(request, waitMs + this.options.requestTimeoutMs);
+      if (reply.type === 'BATCH') {
+        ackOutcome = reply.ack;
+        return { tx, batch: reply.count > 0 ? new Batch(reply.batch, reply.count) : undefined };
+      }
       this.options.counters.inc('ChannelReadFail');
       if (this.failures === 0) this.options.logger.warn({ tx, reply: describe(reply) }, 'The channel refused a TAKE.');
       return { tx, batch: undefined, failed: true };
@@ -92,7 +105,26 @@ export class SinkRunner {
       this.options.logger.warn({ err, tx }, 'No answer to a TAKE; releasing it and trying again.');
       await this.settle(tx, 'NACK');
       return { tx, batch: undefined, failed: true };
+    } finally {
+      if (ack !== undefined) this.ackSettled(ack, ackOutcome);
     }
+  }
+
+  /** Accounts for the outcome of an ACK; one that got no outcome, or an error, is sent again on its own. */
+  private ackSettled(tx: string, outcome: AckReply | undefined): void {
+    if (outcome?.type === 'ACKED') return;
+    if (outcome?.type === 'LEASE_EXPIRED') {
+      this.options.counters.inc('LeaseExpiredAckCount');
+      this.options.logger.warn({ tx }, 'Delivered a batch whose lease had expired: it may be delivered again.');
+      return;
+    }
+    this.ackAlone(tx);
+  }
+
+  /** Sends an ACK on its own (re-sent until answered); kept in the window of outstanding ACKs. */
+  private ackAlone(tx: string): void {
+    const ack = this.settle(tx, 'ACK').finally(() => this.acks.delete(ack));
+    this.acks.add(ack);
   }
 
   /** Delivers one taken batch, renewing its lease meanwhile; true when it was ACKed. */
@@ -109,9 +141,9 @@ export class SinkRunner {
       clearInterval(renew);
     }
     if (delivery.status === 'ok') {
-      // The channel orders nothing after an ACK: send it and move on, keeping a window of them.
-      const ack = this.settle(tx, 'ACK').finally(() => this.acks.delete(ack));
-      this.acks.add(ack);
+      // The channel orders nothing after an ACK: it goes with the next TAKE and we move on.
+      if (this.unacked !== undefined) this.ackAlone(this.unacked);
+      this.unacked = tx;
       if (this.acks.size >= this.options.prefetch * 2) await Promise.race(this.acks);
       return true;
     }
@@ -132,10 +164,7 @@ export class SinkRunner {
           await sleep(Math.min(5000, 100 * 2 ** Math.min(attempt, 6)));
           continue;
         }
-        if (reply.type === 'LEASE_EXPIRED' && type === 'ACK') {
-          this.options.counters.inc('LeaseExpiredAckCount');
-          this.options.logger.warn({ tx }, 'Delivered a batch whose lease had expired: it may be delivered again.');
-        }
+        if (reply.type === 'LEASE_EXPIRED' && type === 'ACK') this.ackSettled(tx, reply);
         return;
       } catch (err) {
         if (err instanceof SluiceError && err.code === 'SLUICE_ERR_STOPPED') return;

@@ -29,6 +29,8 @@ const REPLY_TYPES = new Set([
   'ERROR',
 ]);
 
+const ACK_REPLY_TYPES = new Set(['ACKED', 'LEASE_EXPIRED', 'ERROR']);
+
 function decode(frames: readonly Buffer[], types: Set<string>): Record<string, unknown> {
   let head: unknown;
   try {
@@ -65,6 +67,9 @@ export function decodeRequest(frames: readonly Buffer[]): Request {
   if (h['type'] === 'TAKE') {
     num(h, 'max');
     num(h, 'waitMs');
+    if (h['ack'] !== undefined && (typeof h['ack'] !== 'string' || h['ack'].length === 0)) {
+      throw new SluiceError('SLUICE_ERR_PROTOCOL', 'TAKE has an ack that is not a tx');
+    }
   }
   return h as unknown as Request;
 }
@@ -72,6 +77,12 @@ export function decodeRequest(frames: readonly Buffer[]): Request {
 export function decodeReply(frames: readonly Buffer[]): Reply {
   const h = decode(frames, REPLY_TYPES);
   if (h['type'] === 'FULL') num(h, 'retryAfterMs');
-  if (h['type'] === 'BATCH') num(h, 'count');
+  if (h['type'] === 'BATCH') {
+    num(h, 'count');
+    const ack = h['ack'] as Record<string, unknown> | undefined;
+    if (ack !== undefined && (typeof ack !== 'object' || ack === null || !ACK_REPLY_TYPES.has(String(ack['type'])) || typeof ack['tx'] !== 'string')) {
+      throw new SluiceError('SLUICE_ERR_PROTOCOL', 'BATCH has a malformed ack outcome');
+    }
+  }
   return h as unknown as Reply;
 }
