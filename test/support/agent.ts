@@ -114,6 +114,12 @@ export class AgentProcess {
     return runCtl(['--run-dir', this.runDir, ...args]);
   }
 
+  /** Waits for the agent to exit by itself (no signal sent); returns the exit code. */
+  async exited(timeoutMs = 30_000): Promise<number | null> {
+    await waitFor('agent exit', () => (this.exitCode !== undefined ? true : undefined), timeoutMs);
+    return this.exitCode ?? null;
+  }
+
   /** SIGTERM, then waits for the exit (graceful stop); returns the exit code. */
   async stop(timeoutMs = 30_000): Promise<number | null> {
     if (this.exitCode === undefined) this.child.kill('SIGTERM');
