@@ -94,6 +94,15 @@ test('a large batch encodes without loss (the shared buffer grows)', () => {
   assert.deepEqual(plain(decodeBatch(encodeBatch(events))), plain(events));
 });
 
+test('a block count larger than the bytes could hold is malformed (nothing sized from it)', () => {
+  // zig-zag varint of 2^40 events in a 7-byte batch
+  const hostile = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 0x00]);
+  assert.throws(() => frameBatch(hostile), { code: 'SLUICE_ERR_MALFORMED_BATCH' });
+  const multiBlock = Buffer.concat([encodeBatch([{ headers: {}, body: Buffer.from('a') }]).subarray(0, -1), encodeBatch([{ headers: { k: 'v' }, body: Buffer.from('b') }])]);
+  assert.deepEqual(plain(decodeBatch(multiBlock)).map((e) => e.body.toString()), ['a', 'b'], 'two blocks');
+  assert.equal(frameBatch(multiBlock).starts.length, 2);
+});
+
 test('truncated or garbage bytes are rejected as malformed', () => {
   const bytes = encodeBatch([{ headers: { a: 'b' }, body: Buffer.from('hello') }]);
   for (let len = 0; len < bytes.length; len++) {

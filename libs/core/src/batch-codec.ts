@@ -192,9 +192,10 @@ function readLong(bytes: Buffer, cursor: { pos: number }): number {
 export function frameBatch(bytes: Buffer): BatchFraming {
   const len = bytes.length;
   const c = { pos: 0 };
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const bodyLens: number[] = [];
+  let starts: number[] = [];
+  let ends: number[] = [];
+  let bodyLens: number[] = [];
+  let k = 0;
   let bodyBytes = 0;
   for (;;) {
     let count = readLong(bytes, c);
@@ -203,8 +204,15 @@ export function frameBatch(bytes: Buffer): BatchFraming {
       count = -count;
       readLong(bytes, c); // block size in bytes, not needed
     }
+    if (k === 0) {
+      // Sized up front from the block's count (not grown by push): no garbage per batch.
+      if (count > len) throw malformed('more events than bytes');
+      starts = new Array<number>(count);
+      ends = new Array<number>(count);
+      bodyLens = new Array<number>(count);
+    }
     for (let i = 0; i < count; i++) {
-      starts.push(c.pos);
+      starts[k] = c.pos;
       // headers: map<string>, itself a sequence of blocks
       for (;;) {
         let entries = readLong(bytes, c);
@@ -223,8 +231,8 @@ export function frameBatch(bytes: Buffer): BatchFraming {
       if (bodyLen < 0 || c.pos + bodyLen > len) throw malformed('length past the end of the batch');
       c.pos += bodyLen;
       bodyBytes += bodyLen;
-      bodyLens.push(bodyLen);
-      ends.push(c.pos);
+      bodyLens[k] = bodyLen;
+      ends[k++] = c.pos;
     }
   }
   if (c.pos !== len) throw malformed('trailing bytes after the array');
