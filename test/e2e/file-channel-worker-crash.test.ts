@@ -11,10 +11,9 @@ import { LEVEL, logsMatching, sleep } from '../support/file-channel.js';
  * only batches the sink had delivered and not yet seen acknowledged at a kill.
  *
  * A kill loses the requests the channel had not answered; the source and the sink re-send them
- * only after the data plane's 10 s request timeout (libs/runtime DEFAULT_TUNING.requestTimeoutMs,
- * no command-line flag). So kills come in pairs: one while events flow (the new channel has
- * committed something), then one at a random moment of the quiet time that follows (while it
- * replays, checkpoints, or holds the re-queued leases). Five pairs fit in about a minute.
+ * when the supervisor reports the new channel worker ready. Kills come in pairs: one while events
+ * flow (the new channel has committed something), then one at a random moment of the time that
+ * follows (while it replays, checkpoints, or serves the re-sent requests).
  */
 
 const TOTAL = 100_000;
