@@ -19,9 +19,10 @@ const WINDOW = 200;
 const SINK_BATCH = 100;
 /**
  * Duplicates one kill can cause: the client's unconfirmed window (committed, OK not received),
- * and batches the sink delivered whose ACK was not yet durable (13 batches: see the worker test).
+ * and batches the sink delivered whose ACK was not yet durable (4 × 8 + 1 batches with the
+ * runtime's window of 8: see the worker test).
  */
-const MAX_DUPLICATES_PER_KILL = WINDOW + 13 * SINK_BATCH;
+const MAX_DUPLICATES_PER_KILL = WINDOW + 33 * SINK_BATCH;
 
 const dir = tempDir('fc-agent');
 after(() => cleanup(dir));

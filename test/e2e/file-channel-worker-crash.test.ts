@@ -21,11 +21,13 @@ const SOURCE_BATCH = 100;
 const SINK_BATCH = 100;
 const KILLS = 10;
 /**
- * What a kill can duplicate: batches the sink delivered whose ACK was not yet durable. The sink
- * runner keeps up to 2 × prefetch (4) ACKs outstanding and has up to 4 TAKEs prefetched plus the
- * one being delivered, all answered by the dead channel: 13 batches of SINK_BATCH events.
+ * What a kill can duplicate: batches the sink delivered whose ACK was not yet durable, or took
+ * from the dead channel and delivers after it. With the runtime's window W (DEFAULT_TUNING.window,
+ * 8) the sink runner has up to W TAKEs in flight, each carrying an ACK, up to 2 × W ACKs sent
+ * alone, W batches prefetched and one being delivered: 4 × W + 1 batches of SINK_BATCH events.
  */
-const MAX_DUPLICATES_PER_KILL = 13 * SINK_BATCH;
+const WINDOW = 8;
+const MAX_DUPLICATES_PER_KILL = (4 * WINDOW + 1) * SINK_BATCH;
 
 const dir = tempDir('fc-worker');
 after(() => cleanup(dir));

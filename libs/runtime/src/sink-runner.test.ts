@@ -51,7 +51,13 @@ test('every delivered batch is acknowledged, the ACKs riding on the next TAKEs',
     },
   };
   const runner = new SinkRunner({ client, processor, counters: new Counters(SINK_COUNTERS), logger, txPrefix: 'k1-1', prefetch: 4, takeWaitMs: 50, requestTimeoutMs: 5000, leaseMs: 60_000 });
-  await runner.run(stop.signal);
+  try {
+    await runner.run(stop.signal);
+  } finally {
+    await client.close();
+    await server.close();
+    service.close();
+  }
 
   assert.deepEqual(delivered, Array.from({ length: 2000 }, (_, i) => i), 'every event, in order, once');
   assert.equal(service.size, 0, 'every lease acknowledged: nothing left to re-deliver');
@@ -59,7 +65,4 @@ test('every delivered batch is acknowledged, the ACKs riding on the next TAKEs',
   // 20 deliveries: 19 ACKs went out with a TAKE; only the last one, at stop, went alone.
   assert.equal(requests.get('ACK'), 1, `standalone ACKs: ${requests.get('ACK')}`);
   assert.equal(requests.get('NACK') ?? 0, 0);
-  await client.close();
-  await server.close();
-  service.close();
 });

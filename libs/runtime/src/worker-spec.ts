@@ -31,7 +31,9 @@ export interface Tuning {
 export const DEFAULT_TUNING: Tuning = {
   leaseMs: 60_000,
   requestTimeoutMs: 10_000,
-  window: 4,
+  // 8, not 4: with a file channel more commits and acks share each fdatasync (seq → file → null
+  // 0.87–0.96 M → 0.99–1.01 M events/s, 0.64–0.67 → 0.87 M with a 2 ms fsync delay, less CPU).
+  window: 8,
   takeWaitMs: 500,
   retryAfterMs: 10,
   countersIntervalMs: 1000,

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SluiceError } from '@sluice/core';
 import { execSource } from './exec-factory.js';
+import { MAX_IN_FLIGHT } from './exec-source.js';
 import { descendantsOf, isAlive } from './process-tree.js';
 import { configFor, FakeChannel, fakeSourceContext, sleep, waitUntil, type FakeSourceContext } from '../test-support.js';
 
@@ -186,13 +187,16 @@ test('back-pressure: while emits wait, reading pauses and the command blocks; no
   ch.hold();
   const { ctx, source } = setup({ command: `seq 1 ${total}`, batchSize: 1000 }, ch);
   await source.start();
-  await waitUntil(() => ch.waiting === 4, 'four emits in flight');
-  // Give the command every chance to finish if reading did not pause.
-  await sleep(300);
-  assert.equal(exitRecord(ctx), undefined, 'the command is blocked on its pipe');
-  const received = ctx.counters.get('EventReceivedCount');
-  assert.ok(received < 50_000, `only a bounded number of lines were read (${received})`);
-  ch.release();
+  try {
+    await waitUntil(() => ch.waiting === MAX_IN_FLIGHT, `${MAX_IN_FLIGHT} emits in flight`);
+    // Give the command every chance to finish if reading did not pause.
+    await sleep(300);
+    assert.equal(exitRecord(ctx), undefined, 'the command is blocked on its pipe');
+    const received = ctx.counters.get('EventReceivedCount');
+    assert.ok(received < 50_000, `only a bounded number of lines were read (${received})`);
+  } finally {
+    ch.release(); // a failed assertion must not leave the command blocked (the test file would never exit)
+  }
   await waitUntil(() => ch.events().length === total, 'every line', 20_000);
   await source.stop();
   const bodies = ch.bodies();

@@ -6,8 +6,11 @@ import { LineBatchEncoder } from './line-batch.js';
 import { LineSplitter } from './line-splitter.js';
 import { descendantsOf, isAlive, signalAll } from './process-tree.js';
 
-/** Emits outstanding at once: enough to hide the round trips to the channel. */
-const MAX_IN_FLIGHT = 4;
+/**
+ * Emits outstanding at once: enough to hide the round trips to the channel and let its group
+ * commit share an fdatasync among several (the runtime's DEFAULT_TUNING.window).
+ */
+export const MAX_IN_FLIGHT = 8;
 /** Batches cut but not yet emitted before reading pauses. */
 const MAX_QUEUED = 2;
 /** How long a stopped command gets between SIGTERM and SIGKILL. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seqSource, sequenceBatch } from './seq-source.js';
+import { MAX_IN_FLIGHT, seqSource, sequenceBatch } from './seq-source.js';
 import { configFor, FakeChannel, fakeSourceContext, sleep, waitUntil } from '../test-support.js';
 
 function setup(values: Record<string, unknown>, ch = new FakeChannel()) {
@@ -48,15 +48,18 @@ test('the default batchSize is 1, as in Flume', async () => {
   );
 });
 
-test('keeps four emits in flight and no more', async () => {
+test(`keeps ${MAX_IN_FLIGHT} emits in flight and no more`, async () => {
   const ch = new FakeChannel();
   ch.hold();
   const { source } = setup({ batchSize: 100 }, ch);
   await source.start();
-  await waitUntil(() => ch.waiting === 4, 'four emits');
-  await sleep(20);
-  assert.equal(ch.calls, 4);
-  ch.release();
+  try {
+    await waitUntil(() => ch.waiting === MAX_IN_FLIGHT, `${MAX_IN_FLIGHT} emits`);
+    await sleep(20);
+    assert.equal(ch.calls, MAX_IN_FLIGHT);
+  } finally {
+    ch.release();
+  }
   await waitUntil(() => ch.events().length >= 2000, 'more events');
   await source.stop();
   const bodies = ch.bodies();

@@ -2,8 +2,8 @@ import type { Config, KeySpecs, SourceFactory } from '@sluice/config';
 import type { Logger, SluiceEvent, Source, SourceContext } from '@sluice/core';
 import { EmitPipeline } from '../emit-pipeline.js';
 
-/** Emits kept outstanding: the throughput benchmark's driver must hide the round trips. */
-const MAX_IN_FLIGHT = 4;
+/** Emits kept outstanding (the runtime's DEFAULT_TUNING.window): the benchmark's driver must hide the round trips. */
+export const MAX_IN_FLIGHT = 8;
 
 export const SEQ_KEYS = {
   batchSize: {
