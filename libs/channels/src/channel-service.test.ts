@@ -97,7 +97,7 @@ test('a NACK for a parked TAKE (the sink gave up on it) cancels it: later events
   svc.close();
 });
 
-test('an ACK riding on a TAKE is settled before the TAKE is served, and its outcome comes back with the batch', async () => {
+test('an ACK riding on a TAKE is settled with it, and its outcome comes back with the batch', async () => {
   const { svc, counters } = service();
   await svc.handle('src', put('a', 0, 5));
   await svc.handle('src', put('b', 5, 3));
@@ -110,6 +110,26 @@ test('an ACK riding on a TAKE is settled before the TAKE is served, and its outc
   const last = await svc.handle('snk', { type: 'TAKE', tx: 't3', max: 5, waitMs: 0, ack: 'gone' });
   assert.deepEqual(last.type === 'BATCH' && last.ack, { type: 'LEASE_EXPIRED', tx: 'gone' });
   assert.equal((await svc.handle('snk', { type: 'ACK', tx: 't1' })).type, 'ACKED', 'a re-sent ACK is answered idempotently');
+  svc.close();
+});
+
+test('a TAKE whose ACK is slow to become durable is still served before the TAKEs that came after it', async () => {
+  const store = new MemoryStore({ capacity: 100, byteBudget: 0 });
+  const ack = store.ack.bind(store);
+  store.ack = async (tx) => {
+    await new Promise((r) => setTimeout(r, 30)); // an fdatasync
+    return ack(tx);
+  };
+  const svc = new ChannelService(store, { name: 'c1', transactionCapacity: 5, leaseMs: 60_000, retryAfterMs: 10, counters: new Counters(CHANNEL_COUNTERS), logger: pino({ level: 'silent' }) });
+  for (let b = 0; b < 3; b++) await svc.handle('src', put(`p${b}`, b * 5, 5));
+  assert.deepEqual(taken(await svc.handle('snk', { type: 'TAKE', tx: 't1', max: 5, waitMs: 0 })), [0, 1, 2, 3, 4]);
+  const [second, third] = await Promise.all([
+    svc.handle('snk', { type: 'TAKE', tx: 't2', max: 5, waitMs: 0, ack: 't1' }),
+    svc.handle('snk', { type: 'TAKE', tx: 't3', max: 5, waitMs: 0 }),
+  ]);
+  assert.deepEqual(taken(second), [5, 6, 7, 8, 9], 'the first TAKE to arrive gets the head of the queue');
+  assert.deepEqual(taken(third), [10, 11, 12, 13, 14]);
+  assert.deepEqual(second.type === 'BATCH' && second.ack, { type: 'ACKED', tx: 't1' });
   svc.close();
 });
 

@@ -113,10 +113,12 @@ export class ChannelService {
         this.staged.delete(req.tx);
         return { type: 'ROLLED_BACK', tx: req.tx };
       case 'TAKE': {
-        // An ACK riding on the TAKE is settled first (and is durable before the reply, as alone).
-        const ack = req.ack === undefined ? undefined : await this.ackFor(peer, req.ack);
-        const reply = await this.take(peer, req.tx, req.max, req.waitMs);
-        return ack && reply.type === 'BATCH' ? { ...reply, ack } : reply;
+        // An ACK riding on the TAKE is settled alongside it (durable before the reply, as alone).
+        // The TAKE is queued now, not after the ACK: TAKEs are served in arrival order, and one
+        // without an ACK must not overtake one whose ACK is waiting for its fdatasync.
+        const ack = req.ack === undefined ? undefined : this.ackFor(peer, req.ack);
+        const [reply, ackReply] = await Promise.all([this.take(peer, req.tx, req.max, req.waitMs), ack]);
+        return ackReply && reply.type === 'BATCH' ? { ...reply, ack: ackReply } : reply;
       }
       case 'ACK':
         return this.ack(req.tx);
