@@ -10,7 +10,7 @@ export type Request =
   | { readonly type: 'ROLLBACK'; readonly tx: string }
   /**
    * Lease up to `max` events; wait up to `waitMs` for some to arrive before answering an empty batch.
-   * `ack` names a delivered batch to acknowledge first (the sink's ACK riding on its next TAKE, one
+   * `ack` names a delivered batch to acknowledge with it (the sink's ACK riding on its next TAKE, one
    * message instead of two); its outcome comes back in the reply's `ack`.
    */
   | { readonly type: 'TAKE'; readonly tx: string; readonly max: number; readonly waitMs: number; readonly ack?: string }
