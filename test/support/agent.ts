@@ -56,9 +56,12 @@ export class AgentProcess {
     const conf = join(dir, `${name}.properties`);
     writeFileSync(conf, configText);
     this.runDir = join(dir, 'run');
+    // SLUICE_AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the agent's node,
+    // and from there to every worker it forks: for profiling the benchmarks.
+    const nodeArgs = (process.env['SLUICE_AGENT_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
     this.child = spawn(
       process.execPath,
-      [SLUICE, 'agent', '-n', name, '-f', conf, '--run-dir', this.runDir, '--data-dir', join(dir, 'data'), '--log-format', 'json', ...extraArgs],
+      [...nodeArgs, SLUICE, 'agent', '-n', name, '-f', conf, '--run-dir', this.runDir, '--data-dir', join(dir, 'data'), '--log-format', 'json', ...extraArgs],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
