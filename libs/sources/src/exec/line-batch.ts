@@ -1,4 +1,4 @@
-import { Batch, type SluiceEvent } from '@sluice/core';
+import { Batch, frameBatch, type SluiceEvent } from '@sluice/core';
 import type { LineSink } from './line-splitter.js';
 
 /** Room before the first event for the count varint, written once the batch is cut (counts < 2^31). */
@@ -150,29 +150,12 @@ class LineBatch extends Batch {
   private lineEvents: SluiceEvent[] | undefined;
 
   override events(): readonly SluiceEvent[] {
-    return (this.lineEvents ??= readLines(this.bytes, this.count));
+    return (this.lineEvents ??= readLines(this.bytes));
   }
 }
 
-/** The events of a batch written by LineBatchEncoder (one block of `count` events, no headers). */
-function readLines(bytes: Buffer, count: number): SluiceEvent[] {
-  const events: SluiceEvent[] = [];
-  let pos = 0;
-  while (bytes[pos]! >= 0x80) pos++; // the count
-  pos++;
-  for (let i = 0; i < count; i++) {
-    pos++; // the empty header map
-    let len = 0;
-    let mul = 1;
-    for (;;) {
-      const b = bytes[pos++]!;
-      len += (b & 0x7f) * mul;
-      if (b < 0x80) break;
-      mul *= 0x80;
-    }
-    len /= 2;
-    events.push({ headers: {}, body: bytes.subarray(pos, pos + len) });
-    pos += len;
-  }
-  return events;
+/** The events of a batch of lines (no headers), each body a view of the batch's bytes. */
+function readLines(bytes: Buffer): SluiceEvent[] {
+  const { ends, bodyLens } = frameBatch(bytes);
+  return ends.map((end, i) => ({ headers: {}, body: bytes.subarray(end - bodyLens[i]!, end) }));
 }
