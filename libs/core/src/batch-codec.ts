@@ -113,13 +113,7 @@ class BatchWriter {
   /** A zig-zag varint of a non-negative length or count. */
   private long(n: number): void {
     this.reserve(10);
-    const buf = this.buf;
-    let z = n * 2;
-    while (z >= 0x80) {
-      buf[this.pos++] = (z % 0x80) | 0x80;
-      z = Math.floor(z / 0x80);
-    }
-    buf[this.pos++] = z;
+    this.pos = writeLength(this.buf, this.pos, n);
   }
 
   private reserve(n: number): void {
@@ -239,15 +233,25 @@ export function frameBatch(bytes: Buffer): BatchFraming {
   return { starts, ends, bodyLens, bodyBytes };
 }
 
-function writeLong(n: number): Buffer {
-  let z = n >= 0 ? n * 2 : -n * 2 - 1;
-  const out: number[] = [];
+/**
+ * Writes the Avro (zig-zag varint) encoding of a non-negative length or count `n` into `buf` at
+ * `pos` (up to 10 bytes; the caller makes room); returns the position after it.
+ */
+export function writeLength(buf: Uint8Array, pos: number, n: number): number {
+  let z = n * 2;
   while (z >= 0x80) {
-    out.push((z % 0x80) | 0x80);
+    buf[pos++] = (z % 0x80) | 0x80;
     z = Math.floor(z / 0x80);
   }
-  out.push(z);
-  return Buffer.from(out);
+  buf[pos++] = z;
+  return pos;
+}
+
+/** How many bytes `writeLength(…, n)` writes. */
+export function lengthSize(n: number): number {
+  let size = 1;
+  for (let z = n * 2; z >= 0x80; z = Math.floor(z / 0x80)) size++;
+  return size;
 }
 
 const EMPTY_BATCH = Buffer.from([0]);
@@ -274,10 +278,8 @@ export function joinRanges(ranges: readonly BatchRange[]): { bytes: Buffer; fram
     size += r.framing.ends[r.to - 1]! - r.framing.starts[r.from]!;
   }
   if (count === 0) return { bytes: EMPTY_BATCH, framing: EMPTY_FRAMING };
-  const header = writeLong(count);
-  const bytes = Buffer.allocUnsafe(header.length + size + 1);
-  header.copy(bytes, 0);
-  let offset = header.length;
+  const bytes = Buffer.allocUnsafe(lengthSize(count) + size + 1);
+  let offset = writeLength(bytes, 0, count);
   const starts: number[] = [];
   const ends: number[] = [];
   const bodyLens: number[] = [];

@@ -1,4 +1,4 @@
-import { Batch, frameBatch, type SluiceEvent } from '@sluice/core';
+import { Batch, frameBatch, lengthSize, writeLength, type SluiceEvent } from '@sluice/core';
 import type { LineSink } from './line-splitter.js';
 
 /** Room before the first event for the count varint, written once the batch is cut (counts < 2^31). */
@@ -58,13 +58,7 @@ export class LineBatchEncoder implements LineSink {
     if (pos + len + LINE_OVERHEAD > this.limit) this.grow(pos + len + LINE_OVERHEAD);
     const buf = this.buf;
     buf[pos++] = 0; // no headers
-    // The body length, a zig-zag varint (a line of under 8 KiB takes 1 or 2 bytes).
-    let z = len * 2;
-    while (z >= 0x80) {
-      buf[pos++] = (z % 0x80) | 0x80;
-      z = Math.floor(z / 0x80);
-    }
-    buf[pos++] = z;
+    pos = writeLength(buf, pos, len); // the body length (a line of under 8 KiB takes 1 or 2 bytes)
     if (len > 0) {
       if (bytes !== this.staged || start < this.stagedFrom || end > this.stagedTo) {
         if (len > STAGE || end === bytes.length) {
@@ -91,12 +85,8 @@ export class LineBatchEncoder implements LineSink {
     const buf = this.buf;
     const end = this.pos;
     buf[end] = 0; // the end of the array (room kept by LINE_OVERHEAD)
-    const first = HEAD - varintLength(count * 2);
-    let z = count * 2;
-    for (let p = first; p < HEAD; p++) {
-      buf[p] = p === HEAD - 1 ? z : (z % 0x80) | 0x80;
-      z = Math.floor(z / 0x80);
-    }
+    const first = HEAD - lengthSize(count);
+    writeLength(buf, first, count);
     const size = end + 1 - first;
     let bytes: Buffer;
     if (size * 2 < this.limit) {
@@ -130,16 +120,6 @@ export class LineBatchEncoder implements LineSink {
     this.buf = bigger;
     this.staged = undefined;
   }
-}
-
-/** Bytes of the zig-zag varint of a non-negative `z` (already doubled). */
-function varintLength(z: number): number {
-  let n = 1;
-  while (z >= 0x80) {
-    z = Math.floor(z / 0x80);
-    n++;
-  }
-  return n;
 }
 
 /**
