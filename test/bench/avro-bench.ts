@@ -13,56 +13,19 @@
  * Usage: node test/dist/bench/avro-bench.js [events] [none|deflate|three-hops ...]
  *   (default 1,000,000 events, every scenario)
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, linkSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, tempDir, waitFor, type AgentProcess } from '../support/agent.js';
 import { avroSinkProps, collectorConfig, freePort, startAgent } from '../support/tiers.js';
+import { procStats, sha256Files, type ProcStats } from './proc.js';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const ONLY = new Set(process.argv.slice(3));
 const wanted = (scenario: string): boolean => ONLY.size === 0 || ONLY.has(scenario);
-const TICK = 100; // /proc clock ticks per second on Linux
 const BATCH = 1000;
-
-interface ProcStats {
-  readonly pid: number;
-  readonly title: string;
-  readonly cpuSeconds: number;
-  readonly peakRssMiB: number;
-}
-
-function procStats(pid: number): ProcStats | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return {
-      pid,
-      title: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim(),
-      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICK,
-      peakRssMiB: hwm ? Number(hwm[1]) / 1024 : 0,
-    };
-  } catch {
-    return undefined;
-  }
-}
 
 function pidsOf(agent: AgentProcess): number[] {
   return [agent.child.pid!, ...(agent.status()?.components.map((c) => c.pid).filter((p): p is number => p !== null) ?? [])];
-}
-
-async function sha256(paths: readonly string[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const p of paths) {
-    await new Promise<void>((resolve, reject) =>
-      createReadStream(p)
-        .on('data', (d) => hash.update(d))
-        .on('end', resolve)
-        .on('error', reject),
-    );
-  }
-  return hash.digest('hex');
 }
 
 /** The edge agent; `{INPUT}` is replaced by the tailed path (linked to the input once all are ready). */
@@ -120,7 +83,7 @@ async function run(name: string, dir: string, out: string, tiers: [string, strin
     const files = readdirSync(out)
       .sort()
       .map((f) => join(out, f));
-    const hash = await sha256(files);
+    const hash = await sha256Files(files);
     const lines = files.reduce((n, f) => n + readFileSync(f, 'utf8').split('\n').length - 1, 0);
     return { name, seconds, processes, check: `${lines} lines, sha256 ${hash === inputHash ? 'matches the input' : 'DIFFERS from the input'}` };
   } finally {
@@ -149,7 +112,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < EVENTS; i++) lines.push(`${String(i).padStart(12, '0')}${pad}`);
     writeFileSync(input, lines.join('\n') + '\n');
     lines.length = 0;
-    const inputHash = await sha256([input]);
+    const inputHash = await sha256Files([input]);
     console.log(`# Sluice avro benchmark — node ${process.version}, ${EVENTS.toLocaleString('en-US')} events of 200 bytes, batches of ${BATCH}, loopback`);
     console.log(`# input: ${(statSync(input).size / 2 ** 20).toFixed(0)} MiB`);
 

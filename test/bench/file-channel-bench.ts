@@ -19,11 +19,12 @@
  * subtracting what the same agent uses to start and idle with no events (measured once per kind):
  * unlike events/s it hardly moves when other jobs share the machine, so compare it between builds.
  */
-import { closeSync, fdatasyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeBatch } from '@sluice/core';
 import { AgentProcess, cleanup, tempDir, waitFor } from '../support/agent.js';
 import { killAgentHard, logsMatching, restartAgent } from '../support/file-channel.js';
+import { procStats } from './proc.js';
 
 const USAGE = 'usage: file-channel-bench.js [events] [--only=disk,memory,file,slow,replay] [--runs=N]';
 const PARTS = ['disk', 'memory', 'file', 'slow', 'replay'] as const;
@@ -131,13 +132,8 @@ interface Cpu {
 
 /** CPU seconds (user, system) a process has used so far, all threads, from /proc (100 ticks per second). */
 function cpuSeconds(pid: number): Cpu {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
-  } catch {
-    return { user: 0, sys: 0 };
-  }
+  const p = procStats(pid);
+  return p ? { user: p.user, sys: p.sys } : { user: 0, sys: 0 };
 }
 
 /** CPU per worker id of a running agent. */

@@ -7,40 +7,12 @@
  * Usage: node test/dist/bench/run-bench.js [events]   (default 1,000,000; seq runs 3× that, since a
  * 1M-event seq run lasts under a second and the clock's 100 ms granularity would dominate it)
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentProcess, cleanup, tempDir, waitFor } from '../support/agent.js';
+import { procStats, sha256Files, type ProcStats } from './proc.js';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
-const TICK = 100; // /proc clock ticks per second on Linux
-
-interface ProcStats {
-  readonly title: string;
-  readonly cpuSeconds: number;
-  readonly peakRssMiB: number;
-}
-
-function procStats(pid: number): ProcStats | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICK;
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-    return { title, cpuSeconds, peakRssMiB: hwm ? Number(hwm[1]) / 1024 : 0 };
-  } catch {
-    return undefined;
-  }
-}
-
-async function sha256File(paths: readonly string[]): Promise<string> {
-  const hash = createHash('sha256');
-  for (const p of paths) {
-    await new Promise<void>((resolve, reject) => createReadStream(p).on('data', (d) => hash.update(d)).on('end', resolve).on('error', reject));
-  }
-  return hash.digest('hex');
-}
 
 const SEQ_EVENTS = 3 * EVENTS;
 
@@ -131,7 +103,7 @@ async function fileToFileRoll(): Promise<Result> {
     const lines: string[] = [];
     for (let i = 0; i < EVENTS; i++) lines.push(`${String(i).padStart(12, '0')}${pad}`);
     writeFileSync(input, lines.join('\n') + '\n');
-    const expectedHash = await sha256File([input]);
+    const expectedHash = await sha256Files([input]);
     const inputBytes = statSync(input).size;
     const config = `bench.sources = r1
 bench.channels = c1
@@ -160,7 +132,7 @@ bench.sinks.k1.sink.batchSize = 1000
       () => outBytes() >= inputBytes,
       async () => {
         const files = readdirSync(out).sort().map((f) => join(out, f));
-        const hash = await sha256File(files);
+        const hash = await sha256Files(files);
         const count = files.reduce((n, f) => n + readFileSync(f, 'utf8').split('\n').length - 1, 0);
         return `${count} lines, sha256 ${hash === expectedHash ? 'matches the input' : `DIFFERS (${hash} vs ${expectedHash})`}`;
       },
