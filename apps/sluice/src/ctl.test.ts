@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import pino from 'pino';
-import { SluiceError } from '@sluice/core';
+import { SluiceError, staleSocket } from '@sluice/core';
 import type { AgentSnapshot, ComponentCounters } from '@sluice/metrics';
 import { CONTROL_SOCKET, defaultRunDir, type ControlHandler, type ReloadResult } from '@sluice/runtime';
 // ControlServer is not in @sluice/runtime's index yet (the supervisor integration adds it).
@@ -105,21 +105,6 @@ async function rawServer(t: TestContext, path: string, onConnection: (socket: So
   await new Promise<void>((resolve) => server.listen(path, resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return server;
-}
-
-/** Leaves a socket file nobody listens on: a child listens on it and is SIGKILLed. */
-async function staleSocket(path: string): Promise<void> {
-  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('ready'))`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the listener exited early (${code})`)));
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-  assert.ok(lstatSync(path).isSocket(), 'the killed listener left its socket file');
 }
 
 test('parseCtlArgs: defaults, run dir and per-command options', () => {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { lstatSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 
 /**
@@ -11,4 +13,19 @@ export function requireOrSkip(t: TestContext, available: boolean, reason: string
   if (process.env['CI'] === 'true') throw new Error(`${reason}: CI must provide it (see scripts/ci-deps.sh)`);
   t.skip(reason);
   return false;
+}
+
+/** Leaves a unix socket file at `path` that nobody listens on: a child listens there and is SIGKILLed. */
+export async function staleSocket(path: string): Promise<void> {
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('ready'))`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the listener exited early (${code})`)));
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  if (!lstatSync(path).isSocket()) throw new Error(`the killed listener left no socket file at ${path}`);
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import pino from 'pino';
-import { requireOrSkip, SluiceError } from '@sluice/core';
+import { requireOrSkip, SluiceError, staleSocket } from '@sluice/core';
 import type { AgentSnapshot } from '@sluice/metrics';
 import { CONTROL_SOCKET, MAX_CONTROL_LINE, type ControlHandler, type ReloadResult } from './control-protocol.js';
 import { ControlServer, parseRequest } from './control-server.js';
@@ -149,21 +149,6 @@ class Client {
   close(): void {
     this.socket.destroy();
   }
-}
-
-/** Leaves a socket file nobody listens on: a child listens on it and is SIGKILLed. */
-async function staleSocket(path: string): Promise<void> {
-  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('ready'))`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the listener exited early (${code})`)));
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-  assert.ok(lstatSync(path).isSocket(), 'the killed listener left its socket file');
 }
 
 test('status round trip, logged at debug', async (t) => {
