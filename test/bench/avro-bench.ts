@@ -70,7 +70,7 @@ async function run(name: string, dir: string, out: string, tiers: [string, strin
     const first = startAgent(join(dir, 'e'), 'e', edge.replace('{INPUT}', tailed), ['--status-interval', '100']);
     agents.push(first);
     await first.ready(60_000);
-    const before = new Map(agents.flatMap(pidsOf).map((pid) => [pid, procStats(pid)?.cpuSeconds ?? 0]));
+    const before = new Map(agents.flatMap(pidsOf).map((pid) => [pid, procStats(pid)]));
     linkSync(input, tailed); // tail -F picks it up: the run starts now
     const start = await waitFor('first event', () => (first.counter('SOURCE.r1', 'EventAcceptedCount') > 0 ? Date.now() : undefined), 60_000);
     await waitFor(`${name} complete`, () => (last.counter('SINK.k1', 'EventDrainSuccessCount') >= EVENTS ? true : undefined), 600_000);
@@ -79,7 +79,11 @@ async function run(name: string, dir: string, out: string, tiers: [string, strin
       .flatMap(pidsOf)
       .map(procStats)
       .filter((p): p is ProcStats => p !== undefined)
-      .map((p) => ({ ...p, cpuSeconds: p.cpuSeconds - (before.get(p.pid) ?? 0) }));
+      .map((p) => {
+        const b = before.get(p.pid);
+        const [user, sys] = [p.user - (b?.user ?? 0), p.sys - (b?.sys ?? 0)];
+        return { ...p, user, sys, cpuSeconds: user + sys };
+      });
     const files = readdirSync(out)
       .sort()
       .map((f) => join(out, f));
@@ -96,9 +100,9 @@ function print(r: Result): void {
   console.log(`events: ${EVENTS}  time: ${r.seconds.toFixed(2)} s  rate: ${Math.round(EVENTS / r.seconds).toLocaleString('en-US')} events/s  ${((EVENTS * 200) / r.seconds / 2 ** 20).toFixed(1)} MiB/s`);
   console.log(`check: ${r.check}`);
   const perM = (s: number): string => ((s * 1e6) / EVENTS).toFixed(2);
-  console.log('| process | CPU s | CPU s / 1M events | peak RSS MiB |');
+  console.log('| process | CPU s | CPU s / 1M events (user + sys) | peak RSS MiB |');
   console.log('|---|---|---|---|');
-  for (const p of r.processes) console.log(`| ${p.title.slice(0, 60)} | ${p.cpuSeconds.toFixed(2)} | ${perM(p.cpuSeconds)} | ${p.peakRssMiB.toFixed(0)} |`);
+  for (const p of r.processes) console.log(`| ${p.title.slice(0, 60)} | ${p.cpuSeconds.toFixed(2)} | ${perM(p.cpuSeconds)} (${perM(p.user)} + ${perM(p.sys)}) | ${p.peakRssMiB.toFixed(0)} |`);
   const total = r.processes.reduce((n, p) => n + p.cpuSeconds, 0);
   console.log(`| total | ${total.toFixed(2)} | ${perM(total)} | |`);
 }

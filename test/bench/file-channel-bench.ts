@@ -5,6 +5,10 @@
  *   2. a real agent, seq → file channel → null, 200-byte events in batches of 1000, with
  *      fsyncPerTransaction = true, then the same with fsyncDelayMs = 2 (a slow disk); beside a
  *      baseline with a memory channel (what the agent's other parts allow), and CPU per worker;
+ *   2b. the channel's own put+take throughput: the same agent, but the events are put by this
+ *      process through the channel's socket with the runtime's ChannelWriter (pre-encoded batches,
+ *      the same window as a source), so the seq source worker's cost (~0.65 CPU s per 1M events,
+ *      on the same two cores) is not charged to the channel; the null sink still takes and acks;
  *   3. replay: 1,000,000 committed, un-taken events, the whole agent SIGKILLed with no checkpoint
  *      covering them, then started again (the channel's ReplayDurationMs counter); and the start
  *      after that, from the checkpoint written at the end of the replay.
@@ -13,8 +17,10 @@
  *
  * Usage: npm run build && node test/dist/bench/file-channel-bench.js [events] [--only=LIST] [--runs=N]
  *   events   events per throughput run and for the replay (default 1,000,000)
- *   --only   comma-separated parts to run: disk, memory, file, slow, replay (default: all)
- *   --runs   throughput runs of each kind, interleaved (memory, file, slow, memory, ...; default 1)
+ *   --only   comma-separated parts to run: disk, memory, file, slow, channel, channel-slow, replay
+ *            (default: all)
+ *   --runs   throughput runs of each kind, interleaved (memory, file, slow, channel, channel-slow,
+ *            memory, ...; default 1)
  * CPU per worker is printed as CPU seconds (user + system, from /proc) per 1,000,000 events, after
  * subtracting what the same agent uses to start and idle with no events (measured once per kind):
  * unlike events/s it hardly moves when other jobs share the machine, so compare it between builds.
@@ -24,10 +30,11 @@ import { join } from 'node:path';
 import { encodeBatch } from '@sluice/core';
 import { AgentProcess, cleanup, tempDir, waitFor } from '../support/agent.js';
 import { killAgentHard, logsMatching, restartAgent } from '../support/file-channel.js';
+import { driveChannel, type DriverCpu } from './channel-driver.js';
 import { procStats } from './proc.js';
 
-const USAGE = 'usage: file-channel-bench.js [events] [--only=disk,memory,file,slow,replay] [--runs=N]';
-const PARTS = ['disk', 'memory', 'file', 'slow', 'replay'] as const;
+const USAGE = 'usage: file-channel-bench.js [events] [--only=disk,memory,file,slow,channel,channel-slow,replay] [--runs=N]';
+const PARTS = ['disk', 'memory', 'file', 'slow', 'channel', 'channel-slow', 'replay'] as const;
 type Part = (typeof PARTS)[number];
 
 function parseArgs(argv: readonly string[]): { events: number; only: Set<Part>; runs: number } {
@@ -184,9 +191,14 @@ bench.channels.c1.transactionCapacity = ${BATCH}
 ${file}${extra}`;
 }
 
-async function throughput(label: string, extra: string, type = 'file'): Promise<void> {
+/**
+ * One run through a real agent's channel to its null sink. The events come from its seq source, or,
+ * with `driven`, from this process through the channel's socket (the source is seq with no events),
+ * so the channel and sink are measured without the source worker's cost.
+ */
+async function throughput(label: string, extra: string, type = 'file', driven = false): Promise<void> {
   const dir = tempDir('bench-fc');
-  const config = (events: number) => `${source(events)}${channel(extra, type)}bench.sinks = k1
+  const config = (events: number) => `${source(driven ? 0 : events)}${channel(extra, type)}bench.sinks = k1
 bench.sinks.k1.type = null
 bench.sinks.k1.channel = c1
 bench.sinks.k1.batchSize = ${BATCH}
@@ -195,7 +207,14 @@ bench.sinks.k1.batchSize = ${BATCH}
   const agent = new AgentProcess(dir, 'bench', config(EVENTS), ['--status-interval', '20']);
   try {
     await agent.ready(60_000);
-    const start = await waitFor('first event', () => (agent.counter('SOURCE.r1', 'EventAcceptedCount') > 0 ? performance.now() : undefined), 60_000);
+    let start: number;
+    let driver: DriverCpu | undefined;
+    if (driven) {
+      start = performance.now();
+      driver = await driveChannel(agent.runDir, 'c1', EVENTS, BATCH, PAD);
+    } else {
+      start = await waitFor('first event', () => (agent.counter('SOURCE.r1', 'EventAcceptedCount') > 0 ? performance.now() : undefined), 60_000);
+    }
     await waitFor('all drained', () => (agent.counter('SINK.k1', 'EventDrainSuccessCount') >= EVENTS ? true : undefined), 600_000);
     const seconds = (performance.now() - start) / 1000;
     const perM = 1e6 / EVENTS;
@@ -203,6 +222,7 @@ bench.sinks.k1.batchSize = ${BATCH}
       const base = idle.get(id) ?? { user: 0, sys: 0 };
       return { id, user: (c.user - base.user) * perM, sys: (c.sys - base.sys) * perM };
     });
+    if (driver) used.push({ id: 'driver (this process)', user: driver.user * perM, sys: driver.sys * perM });
     const cpu = used.map((c) => `${c.id} ${(c.user + c.sys).toFixed(2)} (user ${c.user.toFixed(2)}, sys ${c.sys.toFixed(2)})`).join(', ');
     const r = results.get(label) ?? { rate: [], channelCpu: [] };
     r.rate.push(EVENTS / seconds);
@@ -272,6 +292,8 @@ async function main(): Promise<void> {
     if (only.has('memory')) await throughput('baseline: seq → memory → null', '', 'memory');
     if (only.has('file')) await throughput('seq → file (fsyncPerTransaction) → null', '');
     if (only.has('slow')) await throughput('seq → file (fsyncPerTransaction, fsyncDelayMs = 2) → null', 'bench.channels.c1.fsyncDelayMs = 2\n');
+    if (only.has('channel')) await throughput('put+take: driver → file (fsyncPerTransaction) → null', '', 'file', true);
+    if (only.has('channel-slow')) await throughput('put+take: driver → file (fsyncPerTransaction, fsyncDelayMs = 2) → null', 'bench.channels.c1.fsyncDelayMs = 2\n', 'file', true);
   }
   if (only.has('replay')) await replay();
   console.log('\n| measure | value |\n|---|---|');

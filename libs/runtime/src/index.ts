@@ -7,3 +7,4 @@ export * from './worker-spec.js';
 export * from './components-doc.js';
 export * from './control-protocol.js';
 export * from './control-server.js';
+export * from './channel-writer.js';
