@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   SLUICE_ERR_PATH_TOO_LONG: 'An ipc:// or unix socket path exceeds 107 bytes.',
   SLUICE_ERR_DELIVERY: 'A sink could not deliver a batch downstream.',
   SLUICE_ERR_STOPPED: 'The component is stopping and refused the operation.',
+  SLUICE_ERR_STORAGE: "A durable channel's disk write, read or fsync failed; after a failed fsync it refuses everything until its worker restarts. The message names the directory.",
+  SLUICE_ERR_CORRUPT_LOG: "A file channel's log is damaged in the middle, or was written by a newer format; the message names the file, the offset and the remedy (repair = true).",
   SLUICE_ERR_START: 'A channel could not start (a locked directory, an unwritable path...); the agent stopped. The log says why.',
   SLUICE_ERR_NO_AGENT: 'No agent answers on the control socket of that run dir (none is running, or the socket is stale).',
   SLUICE_ERR_CONTROL: 'A control request is malformed or not allowed (bad JSON, unknown operation, another user).',

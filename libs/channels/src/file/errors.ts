@@ -1,9 +1,9 @@
 import { ChannelFullError, SluiceError, type ErrorCode } from '@sluice/core';
 
 /**
- * The file channel's failure kinds and the error code each one uses. Core has no dedicated codes
- * for them yet; the closest existing ones stand in (see the report in docs/file-channel.md):
- * - `diskFull`: a write hit ENOSPC/EDQUOT; nothing was acknowledged; retry once space returns.
+ * The file channel's failure kinds and the error code each one uses:
+ * - `diskFull`: a write hit ENOSPC/EDQUOT; nothing was acknowledged; retry once space returns
+ *   (a FULL, so sources hold back as for any full channel).
  * - `io`: a write, read or fsync failed otherwise; after a failed fsync the store refuses everything
  *   until it is reopened (the page cache can no longer be trusted).
  * - `corrupt`: the log is damaged in the middle, or a file is in a format this version cannot read.
@@ -11,8 +11,8 @@ import { ChannelFullError, SluiceError, type ErrorCode } from '@sluice/core';
  */
 const CODES = {
   diskFull: 'SLUICE_ERR_CHANNEL_FULL',
-  io: 'SLUICE_ERR_STOPPED',
-  corrupt: 'SLUICE_ERR_CONFIG',
+  io: 'SLUICE_ERR_STORAGE',
+  corrupt: 'SLUICE_ERR_CORRUPT_LOG',
   setup: 'SLUICE_ERR_CONFIG',
 } as const satisfies Record<string, ErrorCode>;
 

@@ -99,7 +99,8 @@ test('damage in the middle refuses to open, naming file and offset; repair skips
   fs.writeFileSync(file!, bytes);
 
   const refused = makeStore(options).store;
-  await assert.rejects(refused.open(), (err: Error) => {
+  await assert.rejects(refused.open(), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'SLUICE_ERR_CORRUPT_LOG');
     assert.ok(err.message.includes(file!), err.message);
     assert.ok(err.message.includes(`offset ${offsets[1]}`), err.message);
     assert.match(err.message, /repair = true/);
@@ -181,7 +182,7 @@ test('a checkpoint or segment from a newer format version is refused with a clea
   fs.writeFileSync(cpFile, newer);
   const [seg] = segmentFiles(options.dataDirs[0]!);
   const segBefore = fs.readFileSync(seg!);
-  await assert.rejects(makeStore(options).store.open(), /newer Sluice \(format 99\)/);
+  await assert.rejects(makeStore(options).store.open(), { code: 'SLUICE_ERR_CORRUPT_LOG', message: /newer Sluice \(format 99\)/ });
   assert.deepEqual(fs.readFileSync(cpFile), newer);
   assert.deepEqual(fs.readFileSync(seg!), segBefore);
 
@@ -190,7 +191,7 @@ test('a checkpoint or segment from a newer format version is refused with a clea
   segNewer.writeUInt32LE(7, 8);
   segNewer.writeUInt32LE(crc32(segNewer.subarray(0, 36)), 36);
   fs.writeFileSync(seg!, segNewer);
-  await assert.rejects(makeStore(options).store.open(), /newer Sluice \(format 7\)/);
+  await assert.rejects(makeStore(options).store.open(), { code: 'SLUICE_ERR_CORRUPT_LOG', message: /newer Sluice \(format 7\)/ });
 });
 
 test('consumed segments are deleted after a checkpoint; a full replay afterwards is still exact', async () => {
@@ -296,7 +297,7 @@ test('a batch damaged on disk after it was written fails its take (counted), and
   const fd = fs.openSync(file!, 'r+');
   fs.writeSync(fd, Buffer.from([0xee]), 0, 1, offsets[0]! + 50);
   fs.closeSync(fd);
-  await assert.rejects(store.take('t', 5), /no longer matches its checksum/);
+  await assert.rejects(store.take('t', 5), { code: 'SLUICE_ERR_CORRUPT_LOG', message: /no longer matches its checksum/ });
   assert.equal(counters.get('EventTakeErrorCount'), 1);
   assert.equal(store.size, 20);
   await assert.rejects(store.take('t', 5), /checksum/, 'the events are back at the head, not lost in a lease');
