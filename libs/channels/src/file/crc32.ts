@@ -1,10 +1,13 @@
 import * as zlib from 'node:zlib';
+import { crc32 as simdCrc32 } from '@node-rs/crc32';
 
 /**
  * CRC-32 (IEEE 802.3, the zlib/PNG polynomial) with zlib's chaining convention: `crc32(b, crc32(a))`
- * equals the CRC of `a` followed by `b`, and any 32-bit `value` may seed it. Node ≥ 20.15 / 22.2 has
- * a native `zlib.crc32` (several GB/s); older runtimes fall back to the table-driven version below,
- * which computes the same values.
+ * equals the CRC of `a` followed by `b`, and any 32-bit `value` may seed it. Every batch the file
+ * channel writes is checksummed, so large inputs go to @node-rs/crc32 (carry-less multiply, 6–8 GB/s
+ * here, against 2.2 GB/s for Node's `zlib.crc32`, whose call costs half as much on small inputs).
+ * Small inputs use `zlib.crc32` (Node ≥ 20.15 / 22.2), or on older runtimes the table-driven
+ * version below. All three compute the same values.
  */
 export type Crc32 = (data: Uint8Array, value?: number) => number;
 
@@ -44,6 +47,10 @@ export function crc32Table(data: Uint8Array, value = 0): number {
 }
 
 const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+const small: Crc32 = typeof native === 'function' ? (data, value = 0) => native(data, value) : crc32Table;
+
+/** From this many bytes on, the SIMD implementation's higher call cost is repaid (measured: ~600). */
+const LARGE = 1024;
 
 /** CRC-32 of `data`, continuing from `value` (0 to start). */
-export const crc32: Crc32 = typeof native === 'function' ? (data, value = 0) => native(data, value) : crc32Table;
+export const crc32: Crc32 = (data, value = 0) => (data.length >= LARGE ? simdCrc32(data, value) >>> 0 : small(data, value));
