@@ -6,13 +6,14 @@ import { ChannelService } from './channel-service.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { bodies, numbered } from './testing/store-contract.js';
 
-function service(capacity = 10, leaseMs = 60_000) {
+function service(capacity = 10, leaseMs = 60_000, fullWaitMs = 0) {
   const counters = new Counters(CHANNEL_COUNTERS);
   const svc = new ChannelService(new MemoryStore({ capacity, byteBudget: 0 }), {
     name: 'c1',
     transactionCapacity: 5,
     leaseMs,
     retryAfterMs: 10,
+    fullWaitMs,
     counters,
     logger: pino({ level: 'silent' }),
   });
@@ -39,6 +40,78 @@ test('after FULL, later PUTs of the same epoch are refused too, so order is kept
   await svc.handle('snk', { type: 'ACK', tx: 't1' });
   assert.equal((await svc.handle('src', put('b', 5, 3, 1))).type, 'COMMITTED', 'the new epoch is accepted');
   assert.equal((await svc.handle('src', put('c', 8, 1, 1))).type, 'COMMITTED');
+  svc.close();
+});
+
+/** The reply, or 'waiting' if it has not come within a few event-loop turns. */
+async function settled(reply: Promise<Reply>): Promise<Reply | 'waiting'> {
+  return Promise.race([reply, new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 20))]);
+}
+
+test('a full channel holds commits, oldest first, until an ACK makes room: the batches cross once, no FULL', async () => {
+  const { svc, counters } = service(6, 60_000, 5000);
+  assert.equal((await svc.handle('src', put('a', 0, 5))).type, 'COMMITTED');
+  const b = svc.handle('src', put('b', 5, 3));
+  const c = svc.handle('src', put('c', 8, 1)); // would fit, but must not overtake b
+  const x = svc.handle('other', put('x', 100, 1));
+  assert.equal(await settled(b), 'waiting');
+  assert.equal(await settled(c), 'waiting');
+  assert.equal(await settled(x), 'waiting');
+  const again = svc.handle('src', put('b', 5, 3)); // the sender timed out and re-sent b
+  assert.deepEqual(taken(await svc.handle('snk', { type: 'TAKE', tx: 't1', max: 5, waitMs: 0 })), [0, 1, 2, 3, 4]);
+  await svc.handle('snk', { type: 'ACK', tx: 't1' });
+  for (const r of [b, c, x, again]) assert.equal((await r).type, 'COMMITTED');
+  assert.deepEqual(taken(await svc.handle('snk', { type: 'TAKE', tx: 't2', max: 5, waitMs: 0 })), [5, 6, 7, 8, 100]);
+  assert.equal(counters.get('EventPutSuccessCount'), 10, 'b stored once');
+  svc.close();
+});
+
+test('a commit that waited in vain is answered FULL, with its sender\'s commits behind it; the next epoch is taken', async () => {
+  const { svc } = service(6, 60_000, 60);
+  assert.equal((await svc.handle('src', put('a', 0, 5))).type, 'COMMITTED');
+  const waited = await Promise.all([svc.handle('src', put('b', 5, 3)), svc.handle('src', put('c', 8, 1))]);
+  assert.deepEqual(
+    waited.map((r) => r.type),
+    ['FULL', 'FULL'],
+  );
+  assert.equal((await svc.handle('src', put('d', 9, 1))).type, 'FULL', 'the rest of the epoch too');
+  await svc.handle('snk', { type: 'TAKE', tx: 't1', max: 5, waitMs: 0 });
+  await svc.handle('snk', { type: 'ACK', tx: 't1' });
+  assert.equal((await svc.handle('src', put('b', 5, 3, 1))).type, 'COMMITTED');
+  assert.equal((await svc.handle('src', put('c', 8, 1, 1))).type, 'COMMITTED');
+  svc.close();
+});
+
+test("a PUT's wait bounds how long a full channel holds it (the avro source's short bound)", async () => {
+  const { svc } = service(5, 60_000, 60_000);
+  assert.equal((await svc.handle('src', put('a', 0, 5))).type, 'COMMITTED');
+  const b = svc.handle('src', { ...put('b', 5, 1), wait: 30 });
+  const answer = await Promise.race([b, new Promise<'waiting'>((r) => setTimeout(() => r('waiting'), 1000))]);
+  assert.equal(answer === 'waiting' ? answer : answer.type, 'FULL', 'answered after its own 30 ms, not the 60 s keep-alive');
+  assert.equal((await svc.handle('src', { ...put('c', 6, 1, 1), wait: 0 })).type, 'FULL', 'wait 0: at once');
+  svc.close();
+});
+
+test('waiting commits of a worker that died, or of a channel that closes, are answered STOPPED and not stored', async () => {
+  const { svc } = service(5, 60_000, 5000);
+  assert.equal((await svc.handle('src:1:', put('a', 0, 5))).type, 'COMMITTED');
+  const dead = svc.handle('src:1:', put('b', 5, 1));
+  const alive = svc.handle('src:2:', put('x', 100, 1));
+  assert.equal(await settled(dead), 'waiting');
+  await svc.peerDied('src:1:');
+  assert.deepEqual(await dead, { type: 'ERROR', tx: 'b', code: 'SLUICE_ERR_STOPPED', retriable: false, message: 'src:1: was reported dead' });
+  assert.equal(await settled(alive), 'waiting');
+  svc.close();
+  assert.equal(((await alive) as { code?: string }).code, 'SLUICE_ERR_STOPPED');
+  assert.equal(svc.size, 5);
+});
+
+test('a smaller batch sent right behind one that does not fit is refused too, even handled concurrently', async () => {
+  const { svc } = service(6);
+  assert.equal((await svc.handle('src', put('a', 0, 5))).type, 'COMMITTED');
+  const [b, c] = await Promise.all([svc.handle('src', put('b', 5, 3)), svc.handle('src', put('c', 8, 1))]);
+  assert.deepEqual([b.type, c.type], ['FULL', 'FULL']);
+  assert.equal(svc.size, 5);
   svc.close();
 });
 
@@ -120,7 +193,7 @@ test('a TAKE whose ACK is slow to become durable is still served before the TAKE
     await new Promise((r) => setTimeout(r, 30)); // an fdatasync
     return ack(tx);
   };
-  const svc = new ChannelService(store, { name: 'c1', transactionCapacity: 5, leaseMs: 60_000, retryAfterMs: 10, counters: new Counters(CHANNEL_COUNTERS), logger: pino({ level: 'silent' }) });
+  const svc = new ChannelService(store, { name: 'c1', transactionCapacity: 5, leaseMs: 60_000, retryAfterMs: 10, fullWaitMs: 0, counters: new Counters(CHANNEL_COUNTERS), logger: pino({ level: 'silent' }) });
   for (let b = 0; b < 3; b++) await svc.handle('src', put(`p${b}`, b * 5, 5));
   assert.deepEqual(taken(await svc.handle('snk', { type: 'TAKE', tx: 't1', max: 5, waitMs: 0 })), [0, 1, 2, 3, 4]);
   const [second, third] = await Promise.all([
@@ -190,7 +263,7 @@ test('a store that fails answers a retriable ERROR, keeps the lease, and refuses
     commit: (tx: string, b: Parameters<MemoryStore['commit']>[1]) =>
       failing ? Promise.reject(new SluiceError('SLUICE_ERR_CHANNEL_FULL', 'disk full', { retriable: true })) : store.commit(tx, b),
   });
-  const svc = new ChannelService(flaky, { name: 'c1', transactionCapacity: 5, leaseMs: 60_000, retryAfterMs: 10, counters, logger: pino({ level: 'silent' }) });
+  const svc = new ChannelService(flaky, { name: 'c1', transactionCapacity: 5, leaseMs: 60_000, retryAfterMs: 10, fullWaitMs: 0, counters, logger: pino({ level: 'silent' }) });
   const first = await svc.handle('src', put('a', 0, 2));
   assert.ok(first.type === 'ERROR' && first.retriable);
   failing = false;

@@ -20,6 +20,12 @@ export interface ChannelServiceOptions {
   readonly leaseMs: number;
   /** What a FULL reply tells the sender to wait before it retries. */
   readonly retryAfterMs: number;
+  /**
+   * How long a commit that finds the channel full waits for room before it is answered FULL
+   * (Flume's keep-alive); 0 answers FULL at once. Waiting, the batch crosses the socket once
+   * instead of once per retry.
+   */
+  readonly fullWaitMs: number;
   readonly counters: Counters;
   readonly logger: Logger;
 }
@@ -29,6 +35,19 @@ interface Lease {
   readonly count: number;
   expires: number;
 }
+
+/** A commit waiting for room; `resolvers` answers it (and any re-send of the same tx). */
+interface WaitingCommit {
+  readonly peer: string;
+  readonly tx: string;
+  readonly batch: StoredBatch;
+  readonly epoch: number | undefined;
+  readonly deadline: number;
+  readonly resolvers: ((reply: Reply) => void)[];
+}
+
+/** How often commits waiting for room are retried, besides after every ACK. */
+const ROOM_POLL_MS = 100;
 
 interface Waiter {
   readonly peer: string;
@@ -41,6 +60,10 @@ interface Waiter {
 /**
  * The transactions of one channel over any store (DESIGN §3): staged PUTs, commits, leases with
  * owners and expiry, idempotent COMMIT/ACK, FULL with ordered retries, waiting TAKEs.
+ *
+ * A full channel: a commit waits for room up to `fullWaitMs`, in arrival order behind those
+ * already waiting, and is retried after every ACK (and every 100 ms, for disk space). One that
+ * waited in vain is answered FULL, with the same peer's commits queued behind it.
  *
  * Ordering after FULL: a sender numbers its PUTs with an epoch and starts a new epoch after it
  * sees FULL. Once a PUT of epoch e from a peer is answered FULL, every later PUT of epoch ≤ e from
@@ -60,6 +83,10 @@ export class ChannelService {
   private readonly abandoned = new RecentSet(100_000);
   private readonly refusedEpoch = new Map<string, number>();
   private waiters: Waiter[] = [];
+  private waitingCommits: WaitingCommit[] = [];
+  private roomPoll: NodeJS.Timeout | undefined;
+  private retryingCommits = false;
+  private retryAgain = false;
   /**
    * Routing-id prefixes of workers the supervisor said are dead (the latest 64). Their requests
    * still queued in the socket can arrive after `peerDied`: a TAKE served then would lease events
@@ -102,7 +129,7 @@ export class ChannelService {
   private async dispatch(peer: string, req: Request): Promise<Reply> {
     switch (req.type) {
       case 'PUT':
-        return this.put(peer, req.tx, req.batch, req.commit, req.epoch);
+        return this.put(peer, req.tx, req.batch, req.commit, req.epoch, req.wait);
       case 'COMMIT': {
         const staged = this.staged.get(req.tx);
         if (!staged) return this.committed.has(req.tx) ? { type: 'COMMITTED', tx: req.tx } : { type: 'UNKNOWN_TX', tx: req.tx };
@@ -142,7 +169,7 @@ export class ChannelService {
     throw new Error(`an ACK was answered ${reply.type}`);
   }
 
-  private async put(peer: string, tx: string, bytes: Buffer, commit: boolean, epoch: number): Promise<Reply> {
+  private async put(peer: string, tx: string, bytes: Buffer, commit: boolean, epoch: number, wait: number | undefined): Promise<Reply> {
     let framing;
     try {
       framing = frameBatch(bytes);
@@ -165,14 +192,19 @@ export class ChannelService {
       this.staged.set(tx, { peer, batch });
       return { type: 'PUT_OK', tx };
     }
-    return this.commit(peer, tx, batch, epoch);
+    return this.commit(peer, tx, batch, epoch, wait);
   }
 
-  private async commit(peer: string, tx: string, batch: StoredBatch, epoch: number | undefined): Promise<Reply> {
+  private async commit(peer: string, tx: string, batch: StoredBatch, epoch: number | undefined, wait?: number): Promise<Reply> {
     const refused = this.refusedEpoch.get(peer);
-    if (epoch !== undefined && refused !== undefined && epoch <= refused) {
-      return { type: 'FULL', tx, retryAfterMs: this.options.retryAfterMs };
-    }
+    if (epoch !== undefined && refused !== undefined && epoch <= refused) return this.full(tx);
+    if (this.committed.has(tx)) return { type: 'COMMITTED', tx };
+    const waiting = this.waitingCommits.find((w) => w.tx === tx);
+    if (waiting) return new Promise<Reply>((resolve) => waiting.resolvers.push(resolve)); // a re-send
+    // Decided now, in arrival order (commits are handled concurrently): one that finds no room,
+    // or commits already waiting, holds back every later one, even a smaller one that would fit.
+    const waitMs = Math.min(this.options.fullWaitMs, wait ?? Infinity);
+    if (this.waitingCommits.length > 0 || !this.store.fits(tx, batch)) return this.noRoom(peer, tx, batch, epoch, waitMs);
     let outcome;
     try {
       outcome = await this.store.commit(tx, batch);
@@ -181,10 +213,21 @@ export class ChannelService {
       if (epoch !== undefined) this.refusedEpoch.set(peer, epoch);
       throw err;
     }
-    if (outcome === 'full') {
-      if (epoch !== undefined) this.refusedEpoch.set(peer, epoch);
-      return { type: 'FULL', tx, retryAfterMs: this.options.retryAfterMs };
-    }
+    return outcome === 'full' ? this.noRoom(peer, tx, batch, epoch, waitMs) : this.committedReply(tx, batch, outcome);
+  }
+
+  /** Waits for room up to `waitMs` (see the class comment), or with no wait answers FULL and ends the epoch. */
+  private noRoom(peer: string, tx: string, batch: StoredBatch, epoch: number | undefined, waitMs: number): Reply | Promise<Reply> {
+    if (waitMs > 0) return this.waitForRoom(peer, tx, batch, epoch, waitMs);
+    if (epoch !== undefined) this.refusedEpoch.set(peer, epoch);
+    return this.full(tx);
+  }
+
+  private full(tx: string): Reply {
+    return { type: 'FULL', tx, retryAfterMs: this.options.retryAfterMs };
+  }
+
+  private async committedReply(tx: string, batch: StoredBatch, outcome: 'ok' | 'duplicate'): Promise<Reply> {
     this.committed.add(tx);
     if (outcome === 'ok') {
       this.options.counters.inc('EventPutSuccessCount', batch.framing.starts.length);
@@ -192,6 +235,74 @@ export class ChannelService {
       await this.serveWaiters();
     }
     return { type: 'COMMITTED', tx };
+  }
+
+  private waitForRoom(peer: string, tx: string, batch: StoredBatch, epoch: number | undefined, waitMs: number): Promise<Reply> {
+    return new Promise<Reply>((resolve) => {
+      this.waitingCommits.push({ peer, tx, batch, epoch, deadline: Date.now() + waitMs, resolvers: [resolve] });
+      this.roomPoll ??= setInterval(() => void this.retryCommits(), Math.min(ROOM_POLL_MS, this.options.fullWaitMs));
+    });
+  }
+
+  /**
+   * Commits the waiting batches, oldest first, while they fit; answers FULL to the oldest once its
+   * wait is over, and to the same peer's commits behind it. One loop at a time; a call during the
+   * loop runs it once more (room may have come while the store was asked).
+   */
+  private async retryCommits(): Promise<void> {
+    if (this.retryingCommits) {
+      this.retryAgain = true;
+      return;
+    }
+    this.retryingCommits = true;
+    try {
+      do {
+        this.retryAgain = false;
+        while (this.waitingCommits.length > 0) {
+          const w = this.waitingCommits[0]!;
+          if (Date.now() >= w.deadline) {
+            this.refuseOldest(this.full(w.tx));
+            continue;
+          }
+          if (!this.store.fits(w.tx, w.batch)) break;
+          let reply: Reply;
+          try {
+            const outcome = await this.store.commit(w.tx, w.batch);
+            if (outcome === 'full') break;
+            this.waitingCommits.shift();
+            reply = await this.committedReply(w.tx, w.batch, outcome);
+          } catch (err) {
+            this.options.counters.inc('EventPutErrorCount');
+            this.refuseOldest(errorReply(w.tx, err));
+            continue;
+          }
+          for (const r of w.resolvers) r(reply);
+        }
+      } while (this.retryAgain);
+    } finally {
+      this.retryingCommits = false;
+      if (this.waitingCommits.length === 0) {
+        clearInterval(this.roomPoll);
+        this.roomPoll = undefined;
+      }
+    }
+  }
+
+  /**
+   * Refuses the oldest waiting commit with `first` and, so that none overtakes it, the same
+   * peer's commits behind it with FULL; ends that peer's epoch.
+   */
+  private refuseOldest(first: Reply): void {
+    const oldest = this.waitingCommits[0]!;
+    if (oldest.epoch !== undefined) this.refusedEpoch.set(oldest.peer, oldest.epoch);
+    this.answerWaiting((w) => w.peer === oldest.peer, (w) => (w === oldest ? first : this.full(w.tx)));
+  }
+
+  /** Removes the waiting commits `which` selects and answers each with `answer`. */
+  private answerWaiting(which: (w: WaitingCommit) => boolean, answer: (w: WaitingCommit) => Reply): void {
+    const chosen = this.waitingCommits.filter(which);
+    this.waitingCommits = this.waitingCommits.filter((w) => !which(w));
+    for (const w of chosen) for (const r of w.resolvers) r(answer(w));
   }
 
   private async take(peer: string, tx: string, max: number, waitMs: number): Promise<Reply> {
@@ -303,6 +414,7 @@ export class ChannelService {
     this.acked.add(tx);
     if (outcome === 'unknown') this.options.logger.warn({ tx }, 'The store had no lease for an acknowledged transaction.');
     this.updateGauges();
+    if (this.waitingCommits.length > 0) void this.retryCommits();
     return { type: 'ACKED', tx };
   }
 
@@ -321,6 +433,8 @@ export class ChannelService {
     for (const w of this.waiters.filter((w) => w.peer.startsWith(peerPrefix))) clearTimeout(w.timer);
     this.waiters = this.waiters.filter((w) => !w.peer.startsWith(peerPrefix));
     for (const [tx, s] of [...this.staged]) if (s.peer.startsWith(peerPrefix)) this.staged.delete(tx);
+    const gone = new SluiceError('SLUICE_ERR_STOPPED', `${peerPrefix} was reported dead`);
+    this.answerWaiting((w) => w.peer.startsWith(peerPrefix), (w) => errorReply(w.tx, gone));
     let events = 0;
     for (const [tx, lease] of [...this.leases]) {
       if (!lease.peer.startsWith(peerPrefix)) continue;
@@ -350,9 +464,12 @@ export class ChannelService {
     this.options.counters.set('ChannelFillPercentage', capacity === 0 ? Number.MAX_VALUE : (size / capacity) * 100);
   }
 
-  /** Stops timers and answers waiting TAKEs with empty batches; the store is closed by its owner. */
+  /** Stops timers, answers waiting TAKEs with empty batches and waiting commits with STOPPED; the store is closed by its owner. */
   close(): void {
     clearInterval(this.sweeper);
+    clearInterval(this.roomPoll);
+    const closing = new SluiceError('SLUICE_ERR_STOPPED', `channel ${this.options.name} is closing`);
+    this.answerWaiting(() => true, (w) => errorReply(w.tx, closing));
     for (const w of this.waiters) {
       clearTimeout(w.timer);
       w.resolve(this.emptyReply(w.tx));

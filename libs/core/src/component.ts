@@ -17,8 +17,8 @@ export interface ComponentContext {
 /** How an emit treats a full channel. */
 export interface EmitOptions {
   /**
-   * How long to keep retrying while a required channel answers FULL before rejecting with a
-   * ChannelFullError. Default: no limit — the promise stays pending, which is the back-pressure
+   * How long, from its first send, the batch may wait for room in a full required channel (held
+   * there, then retried) before rejecting with a ChannelFullError. Default: no limit — the promise stays pending, which is the back-pressure
    * (a source stops reading while its emits are pending). Sources whose client can retry or fail
    * over elsewhere (avro, http) pass a short bound and answer FAILED / 503.
    */
@@ -125,6 +125,12 @@ export interface ChannelStore {
    * committed resolves 'duplicate' and stores nothing (a resent COMMIT).
    */
   commit(txId: string, batch: StoredBatch): Promise<'ok' | 'full' | 'duplicate'>;
+  /**
+   * Whether `commit` would find room for the batch now (capacity, byte budget, disk reserve): a
+   * commit called in the same tick answers 'full' exactly when this is false. Changes nothing (it
+   * may log that the disk's free space crossed the reserve).
+   */
+  fits(txId: string, batch: StoredBatch): boolean;
   /** Leases up to maxEvents from the head under txId; undefined when nothing is queued. */
   take(txId: string, maxEvents: number): Promise<StoredBatch | undefined>;
   /** Removes a lease's events for good (durably for a durable store). 'unknown' if no such lease. */

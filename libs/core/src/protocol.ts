@@ -4,8 +4,12 @@
  * id. The transport lib carries these over ZeroMQ; the channel service answers them.
  */
 export type Request =
-  /** Stage a batch; with `commit` it is also committed (one round trip). `epoch` orders retries after FULL. */
-  | { readonly type: 'PUT'; readonly tx: string; readonly commit: boolean; readonly epoch: number; readonly batch: Buffer }
+  /**
+   * Stage a batch; with `commit` it is also committed (one round trip). `epoch` orders retries after
+   * FULL. `wait`: the most milliseconds the sender lets a full channel hold the commit waiting for
+   * room before answering FULL (the channel's keep-alive caps it; absent: the keep-alive).
+   */
+  | { readonly type: 'PUT'; readonly tx: string; readonly commit: boolean; readonly epoch: number; readonly batch: Buffer; readonly wait?: number }
   | { readonly type: 'COMMIT'; readonly tx: string }
   | { readonly type: 'ROLLBACK'; readonly tx: string }
   /**

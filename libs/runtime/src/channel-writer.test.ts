@@ -15,13 +15,14 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const batchOf = (from: number, n: number) => encodeBatch(Array.from({ length: n }, (_, i) => ({ headers: {}, body: Buffer.from(String(from + i)) })));
 
-async function channel(name: string, capacity: number) {
+async function channel(name: string, capacity: number, fullWaitMs = 0) {
   const counters = new Counters(CHANNEL_COUNTERS);
   const service = new ChannelService(new MemoryStore({ capacity, byteBudget: 0 }), {
     name,
     transactionCapacity: 100,
     leaseMs: 60_000,
     retryAfterMs: 5,
+    fullWaitMs,
     counters,
     logger,
   });
@@ -33,33 +34,36 @@ async function channel(name: string, capacity: number) {
   return { service, server, sink, endpoint };
 }
 
-test('batches are committed in write order even when the channel keeps answering FULL', async () => {
-  const ch = await channel('order', 25);
-  const client = new ChannelClient(ch.endpoint, 'source:r:1:', logger);
-  client.connect();
-  const writer = new ChannelWriter(client, { channel: 'order', window: 4, requestTimeoutMs: 5000, logger, txPrefix: 'w' });
-  const writes: Promise<void>[] = [];
-  for (let b = 0; b < 40; b++) writes.push(writer.write(batchOf(b * 10, 10)));
-  // A slow consumer: takes 7 at a time, so room appears in odd amounts while writes are refused.
-  const seen: number[] = [];
-  let tx = 0;
-  while (seen.length < 400) {
-    const reply: Reply = await ch.sink.request({ type: 'TAKE', tx: `t${tx}`, max: 7, waitMs: 50 }, 5000);
-    assert.equal(reply.type, 'BATCH');
-    if (reply.type === 'BATCH' && reply.count > 0) {
-      seen.push(...decodeBatch(reply.batch).map((e) => Number(e.body.toString())));
-      await ch.sink.request({ type: 'ACK', tx: `t${tx}` }, 5000);
+for (const fullWaitMs of [0, 30]) {
+  const how = fullWaitMs === 0 ? 'keeps answering FULL' : 'holds commits for 30 ms, then answers FULL';
+  test(`batches are committed in write order when a full channel ${how}`, async () => {
+    const ch = await channel(`order${fullWaitMs}`, 25, fullWaitMs);
+    const client = new ChannelClient(ch.endpoint, 'source:r:1:', logger);
+    client.connect();
+    const writer = new ChannelWriter(client, { channel: `order${fullWaitMs}`, window: 4, requestTimeoutMs: 5000, logger, txPrefix: 'w' });
+    const writes: Promise<void>[] = [];
+    for (let b = 0; b < 40; b++) writes.push(writer.write(batchOf(b * 10, 10)));
+    // A slow consumer: takes 7 at a time, so room appears in odd amounts while writes are refused.
+    const seen: number[] = [];
+    let tx = 0;
+    while (seen.length < 400) {
+      const reply: Reply = await ch.sink.request({ type: 'TAKE', tx: `t${tx}`, max: 7, waitMs: 50 }, 5000);
+      assert.equal(reply.type, 'BATCH');
+      if (reply.type === 'BATCH' && reply.count > 0) {
+        seen.push(...decodeBatch(reply.batch).map((e) => Number(e.body.toString())));
+        await ch.sink.request({ type: 'ACK', tx: `t${tx}` }, 5000);
+      }
+      tx++;
     }
-    tx++;
-  }
-  await Promise.all(writes);
-  assert.deepEqual(seen, Array.from({ length: 400 }, (_, i) => i));
-  writer.close();
-  await client.close();
-  await ch.sink.close();
-  await ch.server.close();
-  ch.service.close();
-});
+    await Promise.all(writes);
+    assert.deepEqual(seen, Array.from({ length: 400 }, (_, i) => i));
+    writer.close();
+    await client.close();
+    await ch.sink.close();
+    await ch.server.close();
+    ch.service.close();
+  });
+}
 
 test('with a bound on waiting, a write to a full channel rejects with ChannelFullError', async () => {
   const ch = await channel('bounded', 10);
@@ -68,6 +72,26 @@ test('with a bound on waiting, a write to a full channel rejects with ChannelFul
   const writer = new ChannelWriter(client, { channel: 'bounded', window: 2, requestTimeoutMs: 5000, logger, txPrefix: 'b' });
   await writer.write(batchOf(0, 10));
   await assert.rejects(writer.write(batchOf(10, 1), 100), { code: 'SLUICE_ERR_CHANNEL_FULL', retriable: true });
+  writer.close();
+  await client.close();
+  await ch.sink.close();
+  await ch.server.close();
+  ch.service.close();
+});
+
+test('a bounded write to a channel that holds full commits for 60 s is answered FULL after its own bound', async () => {
+  const ch = await channel('held', 10, 60_000);
+  const client = new ChannelClient(ch.endpoint, 'source:r:4:', logger);
+  client.connect();
+  const writer = new ChannelWriter(client, { channel: 'held', window: 2, requestTimeoutMs: 5000, logger, txPrefix: 'h' });
+  await writer.write(batchOf(0, 10));
+  const bounded = writer.write(batchOf(10, 1), 100).then(
+    () => 'committed',
+    (err: { code?: string }) => err.code,
+  );
+  const outcome = await Promise.race([bounded, new Promise((r) => setTimeout(() => r('still waiting after 2 s'), 2000))]);
+  assert.equal(outcome, 'SLUICE_ERR_CHANNEL_FULL');
+  assert.equal(ch.service.size, 10);
   writer.close();
   await client.close();
   await ch.sink.close();
@@ -89,6 +113,7 @@ test('a write survives a channel that answers late: the same tx is re-sent and s
       transactionCapacity: 100,
       leaseMs: 60_000,
       retryAfterMs: 5,
+      fullWaitMs: 0,
       counters,
       logger,
     });

@@ -9,10 +9,10 @@ interface Entry {
   readonly batch: Buffer;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
-  /** How long this entry keeps retrying a full channel (Infinity: for ever). */
+  /** How long this entry may wait for room in a full channel, from its first send (Infinity: for ever). */
   readonly fullWaitMs: number;
-  /** When the channel first answered FULL to this entry. */
-  fullSince: number | undefined;
+  /** When this entry was first sent. */
+  firstSent: number | undefined;
   epoch: number;
   inFlight: boolean;
 }
@@ -56,7 +56,7 @@ export class ChannelWriter {
         resolve,
         reject,
         fullWaitMs,
-        fullSince: undefined,
+        firstSent: undefined,
         epoch: -1,
         inFlight: false,
       });
@@ -87,8 +87,11 @@ export class ChannelWriter {
   private send(e: Entry): void {
     e.inFlight = true;
     e.epoch = this.epoch;
+    e.firstSent ??= Date.now();
+    // A bounded entry lets the channel hold it only for what is left of its bound.
+    const wait = Number.isFinite(e.fullWaitMs) ? { wait: Math.max(0, e.firstSent + e.fullWaitMs - Date.now()) } : {};
     this.client
-      .request({ type: 'PUT', tx: e.tx, commit: true, epoch: e.epoch, batch: e.batch }, this.options.requestTimeoutMs)
+      .request({ type: 'PUT', tx: e.tx, commit: true, epoch: e.epoch, batch: e.batch, ...wait }, this.options.requestTimeoutMs)
       .then(
         (reply) => this.onReply(e, reply),
         (err: unknown) => this.onFailure(e, err),
@@ -140,8 +143,7 @@ export class ChannelWriter {
         this.options.logger.warn({ channel: this.options.channel }, 'Channel is full; holding back until it has room.');
       }
     }
-    e.fullSince ??= Date.now();
-    if (Date.now() - e.fullSince >= e.fullWaitMs) {
+    if (Date.now() - e.firstSent! >= e.fullWaitMs) {
       this.settle(e);
       e.reject(new ChannelFullError(this.options.channel, retryAfterMs));
     }

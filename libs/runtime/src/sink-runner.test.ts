@@ -22,6 +22,7 @@ test('every delivered batch is acknowledged, the ACKs riding on the next TAKEs',
     transactionCapacity: 100,
     leaseMs: 60_000,
     retryAfterMs: 5,
+    fullWaitMs: 0,
     counters,
     logger,
   });

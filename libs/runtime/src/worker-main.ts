@@ -44,12 +44,14 @@ async function runChannel(spec: WorkerSpec, logger: Logger): Promise<Running> {
   const counters = new Counters(CHANNEL_COUNTERS);
   const store = defaultRegistry().get('channel', def.type).create(def.config as never, context(spec, logger, def.name, counters));
   await store.open();
+  const keepAliveMs = ((def.config['keep-alive'] as number | undefined) ?? 3) * 1000;
   const service = new ChannelService(store, {
     name: def.name,
     transactionCapacity: (def.config['transactionCapacity'] as number | undefined) ?? Number.MAX_SAFE_INTEGER,
     leaseMs: spec.tuning.leaseMs,
-    // A full channel asks for a short pause, never longer than its keep-alive.
-    retryAfterMs: Math.min(spec.tuning.retryAfterMs, ((def.config['keep-alive'] as number | undefined) ?? 3) * 1000),
+    retryAfterMs: Math.min(spec.tuning.retryAfterMs, keepAliveMs),
+    // A put waits for room up to keep-alive, as in Flume; well within the sender's request timeout.
+    fullWaitMs: Math.min(keepAliveMs, spec.tuning.requestTimeoutMs / 2),
     counters,
     logger,
   });

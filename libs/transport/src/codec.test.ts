@@ -21,3 +21,14 @@ test('a malformed ack on a TAKE or a BATCH is a protocol error', () => {
     assert.throws(() => decodeReply(frames), { code: 'SLUICE_ERR_PROTOCOL' }, JSON.stringify(ack));
   }
 });
+
+test("a PUT's wait survives the wire, is optional, and must be a number of milliseconds", () => {
+  const put = { type: 'PUT', tx: 'p', commit: true, epoch: 0, batch: Buffer.from([0]), wait: 1000 } as const;
+  assert.deepEqual(decodeRequest(encodeMessage(put)), put);
+  const unbounded = { type: 'PUT', tx: 'p', commit: true, epoch: 0, batch: Buffer.from([0]) } as const;
+  assert.deepEqual(decodeRequest(encodeMessage(unbounded)), unbounded);
+  for (const wait of [-1, '5', null]) {
+    const frames = [Buffer.from(JSON.stringify({ type: 'PUT', tx: 'p', commit: true, epoch: 0, wait })), Buffer.from([0])];
+    assert.throws(() => decodeRequest(frames), { code: 'SLUICE_ERR_PROTOCOL' }, JSON.stringify(wait));
+  }
+});

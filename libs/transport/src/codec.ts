@@ -63,6 +63,9 @@ export function decodeRequest(frames: readonly Buffer[]): Request {
   if (h['type'] === 'PUT') {
     num(h, 'epoch');
     if (typeof h['commit'] !== 'boolean') throw new SluiceError('SLUICE_ERR_PROTOCOL', 'PUT needs a boolean commit');
+    if (h['wait'] !== undefined && (typeof h['wait'] !== 'number' || !(h['wait'] >= 0))) {
+      throw new SluiceError('SLUICE_ERR_PROTOCOL', 'PUT has a wait that is not a number of milliseconds');
+    }
   }
   if (h['type'] === 'TAKE') {
     num(h, 'max');

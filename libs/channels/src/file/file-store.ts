@@ -346,6 +346,12 @@ export class FileChannelStore implements ChannelStore {
    * drop below minimumRequiredSpace; 'duplicate' for a txId among the last committed ones. Rejects
    * with a retriable SluiceError at ENOSPC (nothing acknowledged, nothing left behind).
    */
+  fits(txId: string, batch: StoredBatch): boolean {
+    if (this.state.size + this.pendingEvents + batch.framing.starts.length > this.capacity) return false;
+    const length = RECORD_HEADER_SIZE + putMetaSize(Buffer.from(txId, 'utf8')) + batch.bytes.length;
+    return this.dirWithSpace(length) !== undefined;
+  }
+
   commit(txId: string, batch: StoredBatch): Promise<'ok' | 'full' | 'duplicate'> {
     try {
       this.usable();
@@ -437,13 +443,19 @@ export class FileChannelStore implements ChannelStore {
     if (this.txIds.size > this.dedupWindow) this.txIds.delete(this.txIds.keys().next().value!);
   }
 
-  /** The next data dir (round robin) with room for `bytes` above minimumRequiredSpace. */
+  /** The next data dir (round robin) with room for `bytes` above minimumRequiredSpace; the turn moves past it. */
   private pickDirWithSpace(bytes: number): DataDir | undefined {
+    const d = this.dirWithSpace(bytes);
+    if (d !== undefined) this.rr = (this.dirs.indexOf(d) + 1) % this.dirs.length;
+    return d;
+  }
+
+  /** The first data dir, from the one whose turn it is, with room for `bytes`; logs a change of state. */
+  private dirWithSpace(bytes: number): DataDir | undefined {
     const n = this.dirs.length;
     for (let i = 0; i < n; i++) {
       const d = this.dirs[(this.rr + i) % n]!;
       if (!d.space.wouldFallBelow(bytes)) {
-        this.rr = (this.rr + i + 1) % n;
         if (this.lowSpaceLogged) {
           this.lowSpaceLogged = false;
           this.logger.info({ dir: d.dir, free: d.space.estimate() }, 'Free space is above minimumRequiredSpace again; accepting commits.');

@@ -27,7 +27,7 @@ export const memoryChannel = defineFactory({
       max: 100,
       doc: 'Percentage of byteCapacity kept in reserve for headers.',
     },
-    'keep-alive': { format: 'int', default: 3, min: 0, doc: 'Seconds a full channel asks a sender to wait before retrying, at most.' },
+    'keep-alive': { format: 'int', default: 3, min: 0, doc: 'Seconds a put waits for room in a full channel before the sender is told it is full (as Flume); at most half the data-plane request timeout.' },
   },
   check(config) {
     return config.transactionCapacity > config.capacity

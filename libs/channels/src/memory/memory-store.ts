@@ -43,13 +43,18 @@ export class MemoryStore implements ChannelStore {
 
   async open(): Promise<void> {}
 
+  fits(_txId: string, batch: StoredBatch): boolean {
+    const n = batch.framing.starts.length;
+    const slotBudget = this.options.byteBudget / 100;
+    if (this.events + n > this.options.capacity) return false;
+    return slotBudget <= 0 || this.usedSlots + slotsOf(batch.framing, 0, n) <= slotBudget;
+  }
+
   async commit(txId: string, batch: StoredBatch): Promise<'ok' | 'full' | 'duplicate'> {
     if (this.committed.has(txId)) return 'duplicate';
+    if (!this.fits(txId, batch)) return 'full';
     const n = batch.framing.starts.length;
     const slots = slotsOf(batch.framing, 0, n);
-    const slotBudget = this.options.byteBudget / 100;
-    if (this.events + n > this.options.capacity) return 'full';
-    if (slotBudget > 0 && this.usedSlots + slots > slotBudget) return 'full';
     this.committed.add(txId);
     if (n === 0) return 'ok';
     this.queue.push({ bytes: batch.bytes, framing: batch.framing, from: 0, to: n, firstSeq: this.nextSeq, slots });
