@@ -261,22 +261,24 @@ export class ChannelService {
         while (this.waitingCommits.length > 0) {
           const w = this.waitingCommits[0]!;
           if (Date.now() >= w.deadline) {
-            this.refuseOldest(this.full(w.tx));
+            this.refuse(w, this.full(w.tx));
             continue;
           }
           if (!this.store.fits(w.tx, w.batch)) break;
-          let reply: Reply;
+          let outcome;
           try {
-            const outcome = await this.store.commit(w.tx, w.batch);
-            if (outcome === 'full') break;
-            this.waitingCommits.shift();
-            reply = await this.committedReply(w.tx, w.batch, outcome);
+            outcome = await this.store.commit(w.tx, w.batch);
           } catch (err) {
             this.options.counters.inc('EventPutErrorCount');
-            this.refuseOldest(errorReply(w.tx, err));
+            this.refuse(w, errorReply(w.tx, err));
             continue;
           }
-          for (const r of w.resolvers) r(reply);
+          if (outcome === 'full') break;
+          // Answered meanwhile only if its peer died or the channel is closing: nothing to tell.
+          const stillWaiting = this.waitingCommits.indexOf(w);
+          if (stillWaiting >= 0) this.waitingCommits.splice(stillWaiting, 1);
+          const reply = await this.committedReply(w.tx, w.batch, outcome);
+          if (stillWaiting >= 0) for (const r of w.resolvers) r(reply);
         }
       } while (this.retryAgain);
     } finally {
@@ -289,13 +291,15 @@ export class ChannelService {
   }
 
   /**
-   * Refuses the oldest waiting commit with `first` and, so that none overtakes it, the same
-   * peer's commits behind it with FULL; ends that peer's epoch.
+   * Refuses a waiting commit with `first` and, so that none overtakes it, the same peer's commits
+   * waiting behind it with FULL; ends that peer's epoch.
    */
-  private refuseOldest(first: Reply): void {
-    const oldest = this.waitingCommits[0]!;
-    if (oldest.epoch !== undefined) this.refusedEpoch.set(oldest.peer, oldest.epoch);
-    this.answerWaiting((w) => w.peer === oldest.peer, (w) => (w === oldest ? first : this.full(w.tx)));
+  private refuse(refused: WaitingCommit, first: Reply): void {
+    if (refused.epoch !== undefined) this.refusedEpoch.set(refused.peer, refused.epoch);
+    this.answerWaiting(
+      (w) => w === refused || w.peer === refused.peer,
+      (w) => (w === refused ? first : this.full(w.tx)),
+    );
   }
 
   /** Removes the waiting commits `which` selects and answers each with `answer`. */
