@@ -340,18 +340,19 @@ export class FileChannelStore implements ChannelStore {
 
   // ---- commit -------------------------------------------------------------------------------
 
-  /**
-   * Appends the batch as one PUT record and resolves 'ok' once it is durable and visible at the
-   * tail. 'full' (nothing written) when capacity would be exceeded or every data dir's disk would
-   * drop below minimumRequiredSpace; 'duplicate' for a txId among the last committed ones. Rejects
-   * with a retriable SluiceError at ENOSPC (nothing acknowledged, nothing left behind).
-   */
+  /** Room for the batch now: capacity, and a data dir above minimumRequiredSpace after it. */
   fits(txId: string, batch: StoredBatch): boolean {
     if (this.state.size + this.pendingEvents + batch.framing.starts.length > this.capacity) return false;
     const length = RECORD_HEADER_SIZE + putMetaSize(Buffer.from(txId, 'utf8')) + batch.bytes.length;
     return this.dirWithSpace(length) !== undefined;
   }
 
+  /**
+   * Appends the batch as one PUT record and resolves 'ok' once it is durable and visible at the
+   * tail. 'full' (nothing written) when capacity would be exceeded or every data dir's disk would
+   * drop below minimumRequiredSpace; 'duplicate' for a txId among the last committed ones. Rejects
+   * with a retriable SluiceError at ENOSPC (nothing acknowledged, nothing left behind).
+   */
   commit(txId: string, batch: StoredBatch): Promise<'ok' | 'full' | 'duplicate'> {
     try {
       this.usable();
