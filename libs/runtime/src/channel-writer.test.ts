@@ -31,18 +31,31 @@ async function channel(name: string, capacity: number, fullWaitMs = 0) {
   await server.bind();
   const sink = new ChannelClient(endpoint, 'sink:k:1:', logger);
   sink.connect();
-  return { service, server, sink, endpoint };
+  return { service, server, sink };
+}
+
+/** A source's writer on channel `name` (which need not be bound yet). */
+function source(name: string, peer: string, window: number, requestTimeoutMs = 5000) {
+  const client = new ChannelClient(channelEndpoint(dir, name), peer, logger);
+  client.connect();
+  return { client, writer: new ChannelWriter(client, { channel: name, window, requestTimeoutMs, logger, txPrefix: peer }) };
+}
+
+async function closeAll(src: ReturnType<typeof source>, ch: Awaited<ReturnType<typeof channel>>): Promise<void> {
+  src.writer.close();
+  await src.client.close();
+  await ch.sink.close();
+  await ch.server.close();
+  ch.service.close();
 }
 
 for (const fullWaitMs of [0, 30]) {
   const how = fullWaitMs === 0 ? 'keeps answering FULL' : 'holds commits for 30 ms, then answers FULL';
   test(`batches are committed in write order when a full channel ${how}`, async () => {
     const ch = await channel(`order${fullWaitMs}`, 25, fullWaitMs);
-    const client = new ChannelClient(ch.endpoint, 'source:r:1:', logger);
-    client.connect();
-    const writer = new ChannelWriter(client, { channel: `order${fullWaitMs}`, window: 4, requestTimeoutMs: 5000, logger, txPrefix: 'w' });
+    const src = source(`order${fullWaitMs}`, 'source:r:1:', 4);
     const writes: Promise<void>[] = [];
-    for (let b = 0; b < 40; b++) writes.push(writer.write(batchOf(b * 10, 10)));
+    for (let b = 0; b < 40; b++) writes.push(src.writer.write(batchOf(b * 10, 10)));
     // A slow consumer: takes 7 at a time, so room appears in odd amounts while writes are refused.
     const seen: number[] = [];
     let tx = 0;
@@ -57,76 +70,40 @@ for (const fullWaitMs of [0, 30]) {
     }
     await Promise.all(writes);
     assert.deepEqual(seen, Array.from({ length: 400 }, (_, i) => i));
-    writer.close();
-    await client.close();
-    await ch.sink.close();
-    await ch.server.close();
-    ch.service.close();
+    await closeAll(src, ch);
   });
 }
 
 test('with a bound on waiting, a write to a full channel rejects with ChannelFullError', async () => {
   const ch = await channel('bounded', 10);
-  const client = new ChannelClient(ch.endpoint, 'source:r:2:', logger);
-  client.connect();
-  const writer = new ChannelWriter(client, { channel: 'bounded', window: 2, requestTimeoutMs: 5000, logger, txPrefix: 'b' });
-  await writer.write(batchOf(0, 10));
-  await assert.rejects(writer.write(batchOf(10, 1), 100), { code: 'SLUICE_ERR_CHANNEL_FULL', retriable: true });
-  writer.close();
-  await client.close();
-  await ch.sink.close();
-  await ch.server.close();
-  ch.service.close();
+  const src = source('bounded', 'source:r:2:', 2);
+  await src.writer.write(batchOf(0, 10));
+  await assert.rejects(src.writer.write(batchOf(10, 1), 100), { code: 'SLUICE_ERR_CHANNEL_FULL', retriable: true });
+  await closeAll(src, ch);
 });
 
 test('a bounded write to a channel that holds full commits for 60 s is answered FULL after its own bound', async () => {
   const ch = await channel('held', 10, 60_000);
-  const client = new ChannelClient(ch.endpoint, 'source:r:4:', logger);
-  client.connect();
-  const writer = new ChannelWriter(client, { channel: 'held', window: 2, requestTimeoutMs: 5000, logger, txPrefix: 'h' });
-  await writer.write(batchOf(0, 10));
-  const bounded = writer.write(batchOf(10, 1), 100).then(
+  const src = source('held', 'source:r:4:', 2);
+  await src.writer.write(batchOf(0, 10));
+  const bounded = src.writer.write(batchOf(10, 1), 100).then(
     () => 'committed',
     (err: { code?: string }) => err.code,
   );
   const outcome = await Promise.race([bounded, new Promise((r) => setTimeout(() => r('still waiting after 2 s'), 2000))]);
   assert.equal(outcome, 'SLUICE_ERR_CHANNEL_FULL');
   assert.equal(ch.service.size, 10);
-  writer.close();
-  await client.close();
-  await ch.sink.close();
-  await ch.server.close();
-  ch.service.close();
+  await closeAll(src, ch);
 });
 
 test('a write survives a channel that answers late: the same tx is re-sent and stored once', async () => {
-  const endpoint = channelEndpoint(dir, 'late');
-  const client = new ChannelClient(endpoint, 'source:r:3:', logger);
-  client.connect();
-  const writer = new ChannelWriter(client, { channel: 'late', window: 2, requestTimeoutMs: 200, logger, txPrefix: 'l' });
-  const done = writer.write(batchOf(0, 3));
+  const src = source('late', 'source:r:3:', 2, 200);
+  const done = src.writer.write(batchOf(0, 3));
   await new Promise((r) => setTimeout(r, 500)); // the channel is not there yet: the first PUT times out
-  const ch = await (async () => {
-    const counters = new Counters(CHANNEL_COUNTERS);
-    const service = new ChannelService(new MemoryStore({ capacity: 100, byteBudget: 0 }), {
-      name: 'late',
-      transactionCapacity: 100,
-      leaseMs: 60_000,
-      retryAfterMs: 5,
-      fullWaitMs: 0,
-      counters,
-      logger,
-    });
-    const server = new ChannelServer(endpoint, (peer, req) => service.handle(peer, req), logger);
-    await server.bind();
-    return { service, server };
-  })();
+  const ch = await channel('late', 100);
   await done;
   // zeromq may deliver both the original PUT (queued while disconnected) and the re-send: stored once.
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(ch.service.size, 3);
-  writer.close();
-  await client.close();
-  await ch.server.close();
-  ch.service.close();
+  await closeAll(src, ch);
 });
