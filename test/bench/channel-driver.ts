@@ -42,7 +42,8 @@ export async function driveChannel(runDir: string, channel: string, events: numb
     for (let b = 0; b * batchSize < events; b++) {
       const written = writer.write((b + 1) * batchSize > events ? last! : ring[b % RING]!);
       pending.add(written);
-      void written.finally(() => pending.delete(written));
+      const settled = () => pending.delete(written);
+      written.then(settled, settled); // its failure is seen by the race or the Promise.all below
       // Queue a little ahead of the window, not the whole run ahead.
       while (pending.size >= 2 * DEFAULT_TUNING.window) await Promise.race(pending);
     }
