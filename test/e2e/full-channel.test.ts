@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { AgentProcess, cleanup, readRolledLines, tally, tempDir, waitFor } from '../support/agent.js';
+import { sleep } from '../support/file-channel.js';
 
 /*
  * A full channel holds a source's batches until its sink makes room, as Flume's put waits for
@@ -36,8 +37,6 @@ a1.sinks.k1.sink.rollInterval = 0
 a1.sinks.k1.sink.batchSize = 100
 `;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the flow with the sink stalled for `stallMs` once the channel is full; returns the channel's counters. */
 async function run(name: string, stallMs: number): Promise<{ attempts: number; successes: number }> {

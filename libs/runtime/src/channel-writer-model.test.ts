@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import pino from 'pino';
 import { CHANNEL_COUNTERS, Counters, decodeBatch, encodeBatch, type Reply, type Request } from '@sluice/core';
@@ -15,7 +16,6 @@ import { ChannelWriter } from './channel-writer.js';
  */
 
 const logger = pino({ level: 'silent' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A client that hands requests straight to the service, as the transport would (no timeouts). */
 function directClient(service: ChannelService, peer: string): ChannelClient {
