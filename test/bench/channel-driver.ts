@@ -1,18 +1,13 @@
 import { createLogger, encodeBatch, type SluiceEvent } from '@sluice/core';
 import { ChannelWriter, DEFAULT_TUNING } from '@sluice/runtime';
 import { ChannelClient, channelEndpoint } from '@sluice/transport';
+import type { CpuSeconds } from './proc.js';
 
 /** Distinct pre-encoded batches the driver cycles through. */
 const RING = 16;
 
 function seqEvents(first: number, count: number, pad: string): SluiceEvent[] {
   return Array.from({ length: count }, (_, i) => ({ headers: { p: pad }, body: Buffer.from(String(first + i)) }));
-}
-
-/** What driving a channel cost the driver itself (this process), in CPU seconds. */
-export interface DriverCpu {
-  readonly user: number;
-  readonly sys: number;
 }
 
 /**
@@ -22,8 +17,9 @@ export interface DriverCpu {
  * Events are seq's (decimal bodies) with one header `p` = `pad`, in batches of `batchSize`. The
  * driver stands for the cheapest possible source: it encodes RING distinct batches before the clock
  * starts and writes them in turn, so its own cost is the data plane's, not an event generator's.
+ * Returns the CPU the driver itself (this process) used.
  */
-export async function driveChannel(runDir: string, channel: string, events: number, batchSize: number, pad: string): Promise<DriverCpu> {
+export async function driveChannel(runDir: string, channel: string, events: number, batchSize: number, pad: string): Promise<CpuSeconds> {
   const logger = createLogger({ level: 'warn' });
   const client = new ChannelClient(channelEndpoint(runDir, channel), `bench-driver-${process.pid}`, logger);
   client.connect();

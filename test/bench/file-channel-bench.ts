@@ -30,8 +30,8 @@ import { join } from 'node:path';
 import { encodeBatch } from '@sluice/core';
 import { AgentProcess, cleanup, tempDir, waitFor } from '../support/agent.js';
 import { killAgentHard, logsMatching, restartAgent } from '../support/file-channel.js';
-import { driveChannel, type DriverCpu } from './channel-driver.js';
-import { procStats } from './proc.js';
+import { driveChannel } from './channel-driver.js';
+import { procStats, type CpuSeconds } from './proc.js';
 
 const USAGE = 'usage: file-channel-bench.js [events] [--only=disk,memory,file,slow,channel,channel-slow,replay] [--runs=N]';
 const PARTS = ['disk', 'memory', 'file', 'slow', 'channel', 'channel-slow', 'replay'] as const;
@@ -137,25 +137,20 @@ function sequentialWrite(dir: string, mib = 512): number {
 
 // ---- 2. throughput through an agent -----------------------------------------------------------------
 
-interface Cpu {
-  readonly user: number;
-  readonly sys: number;
-}
-
 /** CPU seconds (user, system) a process has used so far, all threads, from /proc (100 ticks per second). */
-function cpuSeconds(pid: number): Cpu {
+function cpuSeconds(pid: number): CpuSeconds {
   const p = procStats(pid);
   return p ? { user: p.user, sys: p.sys } : { user: 0, sys: 0 };
 }
 
 /** CPU per worker id of a running agent. */
-function workerCpu(agent: AgentProcess): Map<string, Cpu> {
+function workerCpu(agent: AgentProcess): Map<string, CpuSeconds> {
   return new Map(agent.status()!.components.map((c) => [c.id, cpuSeconds(c.pid!)]));
 }
 
 /** What each worker of an agent with this config uses to start and idle 0.5 s with no events. */
-const idleCpu = new Map<string, Map<string, Cpu>>();
-async function idleBaseline(kind: string, config: string): Promise<Map<string, Cpu>> {
+const idleCpu = new Map<string, Map<string, CpuSeconds>>();
+async function idleBaseline(kind: string, config: string): Promise<Map<string, CpuSeconds>> {
   const known = idleCpu.get(kind);
   if (known) return known;
   const dir = tempDir('bench-fc-idle');
@@ -213,7 +208,7 @@ bench.sinks.k1.batchSize = ${BATCH}
   try {
     await agent.ready(60_000);
     let start: number;
-    let driver: DriverCpu | undefined;
+    let driver: CpuSeconds | undefined;
     if (driven) {
       start = performance.now();
       driver = await driveChannel(agent.runDir, 'c1', RUN_EVENTS, BATCH, PAD);

@@ -3,12 +3,16 @@ import { createReadStream, readFileSync } from 'node:fs';
 
 const TICK = 100; // /proc clock ticks per second on Linux
 
-/** What /proc says of a process: its command line, CPU used so far (all threads) and peak RSS. */
-export interface ProcStats {
-  readonly pid: number;
-  readonly title: string;
+/** CPU seconds used, user and system. */
+export interface CpuSeconds {
   readonly user: number;
   readonly sys: number;
+}
+
+/** What /proc says of a process: its command line, CPU used so far (all threads) and peak RSS. */
+export interface ProcStats extends CpuSeconds {
+  readonly pid: number;
+  readonly title: string;
   /** user + sys, in seconds. */
   readonly cpuSeconds: number;
   readonly peakRssMiB: number;
