@@ -10,14 +10,18 @@
  * CPU is counted from the moment every agent is ready (the input file is linked into place only
  * then, so start-up is not counted) to the end of the run, per process, and also given as CPU
  * seconds per million events: unlike events/s, that figure holds on a machine shared with others.
- * Usage: node test/dist/bench/avro-bench.js [events] [none|deflate|three-hops ...]
+ * First, the floor: what one bare data-plane hop costs (transport-floor.ts), which every
+ * source → channel and channel → sink hop of these flows pays.
+ * Usage: node test/dist/bench/avro-bench.js [events] [floor|none|deflate|three-hops ...]
  *   (default 1,000,000 events, every scenario)
  */
 import { linkSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanup, tempDir, waitFor, type AgentProcess } from '../support/agent.js';
 import { avroSinkProps, collectorConfig, freePort, startAgent } from '../support/tiers.js';
+import { padFor } from './channel-driver.js';
 import { procStats, sha256Files, type ProcStats } from './proc.js';
+import { describeFloor, measureHopFloor } from './transport-floor.js';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const ONLY = new Set(process.argv.slice(3));
@@ -119,6 +123,12 @@ async function main(): Promise<void> {
     const inputHash = await sha256Files([input]);
     console.log(`# Sluice avro benchmark — node ${process.version}, ${EVENTS.toLocaleString('en-US')} events of 200 bytes, batches of ${BATCH}, loopback`);
     console.log(`# input: ${(statSync(input).size / 2 ** 20).toFixed(0)} MiB`);
+
+    if (wanted('floor')) {
+      // Every event of the flows below crosses four such hops (source → channel → sink, twice) and one avro connection.
+      const floor = await measureHopFloor(EVENTS, BATCH, padFor(200));
+      console.log(`\n## floor: one bare data-plane hop (ZeroMQ, no channel behind it)\n${describeFloor(floor)}`);
+    }
 
     const results: Result[] = [];
     for (const [label, hop] of [

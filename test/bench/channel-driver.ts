@@ -6,6 +6,14 @@ import type { CpuSeconds } from './proc.js';
 /** Distinct pre-encoded batches the driver cycles through. */
 const RING = 16;
 
+/** The value of header `p` that makes an event with a 6-digit seq body `bytes` long, Avro-encoded. */
+export function padFor(bytes: number): string {
+  const sized = (v: number) => encodeBatch([{ headers: { p: 'x'.repeat(v) }, body: Buffer.from('500000') }]).length - encodeBatch([]).length;
+  let v = bytes - 20;
+  while (sized(v) < bytes) v++;
+  return 'x'.repeat(v);
+}
+
 function seqEvents(first: number, count: number, pad: string): SluiceEvent[] {
   return Array.from({ length: count }, (_, i) => ({ headers: { p: pad }, body: Buffer.from(String(first + i)) }));
 }

@@ -9,6 +9,7 @@
  *      process through the channel's socket with the runtime's ChannelWriter (pre-encoded batches,
  *      the same window as a source), so the seq source worker's cost (~0.65 CPU s per 1M events,
  *      on the same two cores) is not charged to the channel; the null sink still takes and acks;
+ *      also with two dataDirs on the same disk (a write and its sync in flight in each);
  *   3. replay: 1,000,000 committed, un-taken events, the whole agent SIGKILLed with no checkpoint
  *      covering them, then started again (the channel's ReplayDurationMs counter); and the start
  *      after that, from the checkpoint written at the end of the replay.
@@ -17,24 +18,24 @@
  *
  * Usage: npm run build && node test/dist/bench/file-channel-bench.js [events] [--only=LIST] [--runs=N]
  *   events   events for the replay, and 3× that per throughput run (default 1,000,000)
- *   --only   comma-separated parts to run: disk, memory, file, slow, channel, channel-slow, replay
- *            (default: all)
- *   --runs   throughput runs of each kind, interleaved (memory, file, slow, channel, channel-slow,
- *            memory, ...; default 1)
+ *   --only   comma-separated parts to run: disk, memory, file, slow, channel, channel-2dirs,
+ *            channel-slow, replay (default: all)
+ *   --runs   throughput runs of each kind, interleaved (memory, file, slow, channel, channel-2dirs,
+ *            channel-slow, memory, ...; default 1)
  * CPU per worker is printed as CPU seconds (user + system, from /proc) per 1,000,000 events, after
  * subtracting what the same agent uses to start and idle with no events (measured once per kind):
  * unlike events/s it hardly moves when other jobs share the machine, so compare it between builds.
  */
-import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeBatch } from '@sluice/core';
 import { AgentProcess, cleanup, tempDir, waitFor } from '../support/agent.js';
 import { killAgentHard, logsMatching, restartAgent } from '../support/file-channel.js';
-import { driveChannel } from './channel-driver.js';
+import { driveChannel, padFor } from './channel-driver.js';
 import { procStats, type CpuSeconds } from './proc.js';
 
-const USAGE = 'usage: file-channel-bench.js [events] [--only=disk,memory,file,slow,channel,channel-slow,replay] [--runs=N]';
-const PARTS = ['disk', 'memory', 'file', 'slow', 'channel', 'channel-slow', 'replay'] as const;
+const USAGE = 'usage: file-channel-bench.js [events] [--only=disk,memory,file,slow,channel,channel-2dirs,channel-slow,replay] [--runs=N]';
+const PARTS = ['disk', 'memory', 'file', 'slow', 'channel', 'channel-2dirs', 'channel-slow', 'replay'] as const;
 type Part = (typeof PARTS)[number];
 
 function parseArgs(argv: readonly string[]): { events: number; only: Set<Part>; runs: number } {
@@ -73,13 +74,7 @@ const BATCH = 1000;
 const EVENT_BYTES = 200;
 
 /** The static header value that makes a seq event with a 6-digit body encode to EVENT_BYTES. */
-function padding(): string {
-  const sized = (v: number) => encodeBatch([{ headers: { p: 'x'.repeat(v) }, body: Buffer.from('500000') }]).length - encodeBatch([]).length;
-  let v = EVENT_BYTES - 20;
-  while (sized(v) < EVENT_BYTES) v++;
-  return 'x'.repeat(v);
-}
-const PAD = padding();
+const PAD = padFor(EVENT_BYTES);
 /** Mean encoded size of the benchmark's events (bodies of 1 to 7 digits). */
 const MEAN_EVENT_BYTES = (() => {
   const sample = Array.from({ length: 1000 }, (_, i) => ({ headers: { p: PAD }, body: Buffer.from(String(i * Math.floor(RUN_EVENTS / 1000))) }));
@@ -150,11 +145,11 @@ function workerCpu(agent: AgentProcess): Map<string, CpuSeconds> {
 
 /** What each worker of an agent with this config uses to start and idle 0.5 s with no events. */
 const idleCpu = new Map<string, Map<string, CpuSeconds>>();
-async function idleBaseline(kind: string, config: string): Promise<Map<string, CpuSeconds>> {
+async function idleBaseline(kind: string, config: (dir: string) => string): Promise<Map<string, CpuSeconds>> {
   const known = idleCpu.get(kind);
   if (known) return known;
   const dir = tempDir('bench-fc-idle');
-  const agent = new AgentProcess(dir, 'bench', config, ['--status-interval', '20']);
+  const agent = new AgentProcess(dir, 'bench', config(dir), ['--status-interval', '20']);
   try {
     await agent.ready(60_000);
     await new Promise((r) => setTimeout(r, 500));
@@ -183,6 +178,9 @@ bench.sources.r1.interceptors.i1.value = ${PAD}
 `;
 }
 
+/** Extra channel properties; a function gets the run's temp dir (for directories of its own). */
+type Extra = string | ((dir: string) => string);
+
 function channel(extra: string, type = 'file'): string {
   const file = type === 'file' ? 'bench.channels.c1.minimumRequiredSpace = 104857600\n' : 'bench.channels.c1.capacity = 100000\n';
   return `bench.channels = c1
@@ -196,15 +194,15 @@ ${file}${extra}`;
  * with `driven`, from this process through the channel's socket (the source is seq with no events),
  * so the channel and sink are measured without the source worker's cost.
  */
-async function throughput(label: string, extra: string, type = 'file', driven = false): Promise<void> {
-  const dir = tempDir('bench-fc');
-  const config = (events: number) => `${source(driven ? 0 : events)}${channel(extra, type)}bench.sinks = k1
+async function throughput(label: string, extra: Extra, type = 'file', driven = false): Promise<void> {
+  const config = (events: number) => (dir: string) => `${source(driven ? 0 : events)}${channel(typeof extra === 'string' ? extra : extra(dir), type)}bench.sinks = k1
 bench.sinks.k1.type = null
 bench.sinks.k1.channel = c1
 bench.sinks.k1.batchSize = ${BATCH}
 `;
   const idle = await idleBaseline(label, config(0));
-  const agent = new AgentProcess(dir, 'bench', config(RUN_EVENTS), ['--status-interval', '20']);
+  const dir = tempDir('bench-fc');
+  const agent = new AgentProcess(dir, 'bench', config(RUN_EVENTS)(dir), ['--status-interval', '20']);
   try {
     await agent.ready(60_000);
     let start: number;
@@ -241,6 +239,13 @@ bench.sinks.k1.batchSize = ${BATCH}
     await agent.stop(60_000);
     cleanup(dir);
   }
+}
+
+/** Two data directories on the one disk of the temp dir: a write (and its sync) in flight in each. */
+function twoDataDirs(dir: string): string {
+  const dirs = [join(dir, 'data-a'), join(dir, 'data-b')];
+  for (const d of dirs) mkdirSync(d);
+  return `bench.channels.c1.dataDirs = ${dirs.join(',')}\n`;
 }
 
 // ---- 3. replay ----------------------------------------------------------------------------------
@@ -293,6 +298,7 @@ async function main(): Promise<void> {
     if (only.has('file')) await throughput('seq → file (fsyncPerTransaction) → null', '');
     if (only.has('slow')) await throughput('seq → file (fsyncPerTransaction, fsyncDelayMs = 2) → null', 'bench.channels.c1.fsyncDelayMs = 2\n');
     if (only.has('channel')) await throughput('put+take: driver → file (fsyncPerTransaction) → null', '', 'file', true);
+    if (only.has('channel-2dirs')) await throughput('put+take: driver → file (fsyncPerTransaction, two dataDirs on the same disk) → null', twoDataDirs, 'file', true);
     if (only.has('channel-slow')) await throughput('put+take: driver → file (fsyncPerTransaction, fsyncDelayMs = 2) → null', 'bench.channels.c1.fsyncDelayMs = 2\n', 'file', true);
   }
   if (only.has('replay')) await replay();
