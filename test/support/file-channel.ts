@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, waitFor, type AgentProcess } from './agent.js';
@@ -91,6 +92,22 @@ export function logsMatching(agent: AgentProcess, re: RegExp): Record<string, un
 
 /** Pino's numeric levels. */
 export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
+
+/**
+ * Asserts that the log lines of crash tests hold no error but torn-record cuts at restart. A kill
+ * in the middle of a large writev may leave a torn last record (never an acknowledged one: its
+ * synced write had not completed); the channel cuts it at error level because it cannot tell that
+ * from a disk that lost a synced write. Such cuts are printed, not failed.
+ */
+export function assertNoErrorButTornCuts(lines: readonly Record<string, unknown>[], message: string): void {
+  const cuts = lines.filter((l) => /^Cut a torn/.test(String(l['msg'])));
+  if (cuts.length > 0) console.log(`# torn tails cut at restart: ${JSON.stringify(cuts.map((c) => ({ file: c['file'], droppedBytes: c['droppedBytes'] })))}`);
+  assert.deepEqual(
+    lines.filter((l) => Number(l['level']) >= LEVEL.error && !cuts.includes(l)).map((l) => `${String(l['msg'])} ${JSON.stringify(l['err'] ?? '')}`),
+    [],
+    message,
+  );
+}
 
 /** Free bytes for an unprivileged writer on the file system holding `dir`. */
 export function freeBytes(dir: string): number {
