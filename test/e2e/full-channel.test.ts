@@ -55,6 +55,8 @@ async function run(name: string, stallMs: number): Promise<{ attempts: number; s
       process.kill(sinkPid, 'SIGCONT');
     }
     await waitFor('every event delivered', () => (agent.counter('SINK.k1', 'EventDrainSuccessCount') >= EVENTS ? true : undefined), 60_000);
+    // Each worker reports its counters on its own schedule: the sink's count can be ahead of the channel's.
+    await waitFor('the channel counted every commit', () => (agent.counter('CHANNEL.c1', 'EventPutSuccessCount') >= EVENTS ? true : undefined));
     const lines = readRolledLines(out);
     const counts = tally(lines);
     for (let i = 0; i < EVENTS; i++) assert.equal(counts.get(String(i)), 1, `event ${i} arrived ${counts.get(String(i)) ?? 0} times`);
