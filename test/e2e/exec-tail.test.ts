@@ -53,11 +53,13 @@ test('100,000 lines appended to a tailed file arrive exactly once and in order',
     const lines = readRolledLines(out);
     assert.equal(lines.length, 100_000);
     for (let i = 0; i < lines.length; i++) if (lines[i] !== line(i)) assert.fail(`line ${i} is ${lines[i]}`);
-    // Each worker reports its counters once a second: wait for both reports to catch up.
+    // Each worker reports its counters once a second: wait for every report to catch up.
     await waitFor(
       'counters reported',
       () =>
-        agent.counter('SINK.k1', 'EventDrainSuccessCount') === 100_000 && agent.counter('CHANNEL.c1', 'EventTakeSuccessCount') === 100_000
+        agent.counter('SINK.k1', 'EventDrainSuccessCount') === 100_000 &&
+        agent.counter('CHANNEL.c1', 'EventTakeSuccessCount') === 100_000 &&
+        agent.counter('SOURCE.r1', 'EventAcceptedCount') >= 100_000
           ? true
           : undefined,
       5000,
