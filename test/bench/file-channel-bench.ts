@@ -26,13 +26,14 @@
  * subtracting what the same agent uses to start and idle with no events (measured once per kind):
  * unlike events/s it hardly moves when other jobs share the machine, so compare it between builds.
  */
-import { closeSync, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { encodeBatch } from '@sluice/core';
 import { AgentProcess, cleanup, tempDir, waitFor } from '../support/agent.js';
 import { killAgentHard, logsMatching, restartAgent } from '../support/file-channel.js';
 import { driveChannel, padFor } from './channel-driver.js';
-import { procStats, type CpuSeconds } from './proc.js';
+import { machineCpu, procStats, type CpuSeconds } from './proc.js';
 
 const USAGE = 'usage: file-channel-bench.js [events] [--only=disk,memory,file,slow,channel,channel-2dirs,channel-slow,replay] [--runs=N]';
 const PARTS = ['disk', 'memory', 'file', 'slow', 'channel', 'channel-2dirs', 'channel-slow', 'replay'] as const;
@@ -130,6 +131,25 @@ function sequentialWrite(dir: string, mib = 512): number {
   return mib / seconds;
 }
 
+/**
+ * MiB/s of 1 MiB writes each synced before the next starts (O_DSYNC), as one data dir's writer
+ * issues them: the ceiling of a single dataDir, below the disk's buffered speed.
+ */
+function syncedSequentialWrite(dir: string, mib = 256): number {
+  const file = join(dir, 'synced-probe');
+  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_DSYNC);
+  const chunk = Buffer.alloc(1024 * 1024, 3);
+  const started = performance.now();
+  try {
+    for (let i = 0; i < mib; i++) writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  rmSync(file);
+  return mib / seconds;
+}
+
 // ---- 2. throughput through an agent -----------------------------------------------------------------
 
 /** CPU seconds (user, system) a process has used so far, all threads, from /proc (100 ticks per second). */
@@ -207,6 +227,7 @@ bench.sinks.k1.batchSize = ${BATCH}
     await agent.ready(60_000);
     let start: number;
     let driver: CpuSeconds | undefined;
+    const machineAtStart = machineCpu();
     if (driven) {
       start = performance.now();
       driver = await driveChannel(agent.runDir, 'c1', RUN_EVENTS, BATCH, PAD);
@@ -230,6 +251,11 @@ bench.sinks.k1.batchSize = ${BATCH}
     row(`${label}: events/s`, fmt(RUN_EVENTS / seconds));
     row(`${label}: MiB/s (events)`, ((RUN_EVENTS * MEAN_EVENT_BYTES) / seconds / 2 ** 20).toFixed(1));
     row(`${label}: CPU s per 1M events per worker (${seconds.toFixed(2)} s wall)`, cpu);
+    const machine = machineCpu();
+    row(
+      `${label}: the machine's CPU during the run (all processes and kernel threads)`,
+      `busy ${((machine.busy - machineAtStart.busy) / seconds).toFixed(2)} of ${availableParallelism()} cores, iowait ${((machine.iowait - machineAtStart.iowait) / seconds).toFixed(2)}`,
+    );
     if (type === 'file') {
       const commits = agent.counter('CHANNEL.c1', 'EventPutSuccessCount') / BATCH;
       const fsyncs = agent.counter('CHANNEL.c1', 'FsyncCount');
@@ -289,6 +315,7 @@ async function main(): Promise<void> {
     try {
       row('disk: fdatasync rate (4 KiB appends)', `${fmt(fdatasyncRate(probeDir))} /s`);
       row('disk: sequential write (1 MiB writes + fdatasync)', `${fmt(sequentialWrite(probeDir))} MiB/s`);
+      row('disk: sequential synced writes (1 MiB each, O_DSYNC, one at a time)', `${fmt(syncedSequentialWrite(probeDir))} MiB/s`);
     } finally {
       cleanup(probeDir);
     }

@@ -33,6 +33,19 @@ export function procStats(pid: number): ProcStats | undefined {
   }
 }
 
+/** CPU seconds of the whole machine so far, all cores, from /proc/stat's first line. */
+export interface MachineCpu {
+  /** user, nice, system, irq, softirq and steal: every core's busy time, kernel threads included. */
+  readonly busy: number;
+  /** Idle time spent waiting for I/O. */
+  readonly iowait: number;
+}
+
+export function machineCpu(): MachineCpu {
+  const [user, nice, system, , iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { busy: (user! + nice! + system! + irq! + softirq! + steal!) / TICK, iowait: iowait! / TICK };
+}
+
 /** The sha256 of the files' contents, one after the other. */
 export async function sha256Files(paths: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
