@@ -115,33 +115,18 @@ function fdatasyncRate(dir: string, seconds = 2): number {
   return n / seconds;
 }
 
-function sequentialWrite(dir: string, mib = 512): number {
-  const file = join(dir, 'write-probe');
-  const fd = openSync(file, 'w');
-  const chunk = Buffer.alloc(1024 * 1024, 3);
-  const started = performance.now();
-  try {
-    for (let i = 0; i < mib; i++) writeSync(fd, chunk);
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  rmSync(file);
-  return mib / seconds;
-}
-
 /**
- * MiB/s of 1 MiB writes each synced before the next starts (O_DSYNC), as one data dir's writer
- * issues them: the ceiling of a single dataDir, below the disk's buffered speed.
+ * MiB/s of 1 MiB sequential writes: buffered with one fdatasync at the end, or (`synced`) each
+ * synced before the next starts (O_DSYNC), as one data dir's writer issues them.
  */
-function syncedSequentialWrite(dir: string, mib = 256): number {
-  const file = join(dir, 'synced-probe');
-  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_DSYNC);
+function sequentialWrite(dir: string, synced: boolean, mib = 512): number {
+  const file = join(dir, 'write-probe');
+  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (synced ? constants.O_DSYNC : 0));
   const chunk = Buffer.alloc(1024 * 1024, 3);
   const started = performance.now();
   try {
     for (let i = 0; i < mib; i++) writeSync(fd, chunk);
+    if (!synced) fdatasyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -314,8 +299,8 @@ async function main(): Promise<void> {
     const probeDir = tempDir('bench-disk');
     try {
       row('disk: fdatasync rate (4 KiB appends)', `${fmt(fdatasyncRate(probeDir))} /s`);
-      row('disk: sequential write (1 MiB writes + fdatasync)', `${fmt(sequentialWrite(probeDir))} MiB/s`);
-      row('disk: sequential synced writes (1 MiB each, O_DSYNC, one at a time)', `${fmt(syncedSequentialWrite(probeDir))} MiB/s`);
+      row('disk: sequential write (1 MiB writes + fdatasync)', `${fmt(sequentialWrite(probeDir, false))} MiB/s`);
+      row('disk: sequential synced writes (1 MiB each, O_DSYNC, one at a time)', `${fmt(sequentialWrite(probeDir, true))} MiB/s`);
     } finally {
       cleanup(probeDir);
     }
