@@ -100,10 +100,11 @@ export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as 
  * from a disk that lost a synced write. Such cuts are printed, not failed.
  */
 export function assertNoErrorButTornCuts(lines: readonly Record<string, unknown>[], message: string): void {
-  const cuts = lines.filter((l) => /^Cut a torn/.test(String(l['msg'])));
+  const isCut = (l: Record<string, unknown>) => /^Cut a torn/.test(String(l['msg']));
+  const cuts = lines.filter(isCut);
   if (cuts.length > 0) console.log(`# torn tails cut at restart: ${JSON.stringify(cuts.map((c) => ({ file: c['file'], droppedBytes: c['droppedBytes'] })))}`);
   assert.deepEqual(
-    lines.filter((l) => Number(l['level']) >= LEVEL.error && !cuts.includes(l)).map((l) => `${String(l['msg'])} ${JSON.stringify(l['err'] ?? '')}`),
+    lines.filter((l) => Number(l['level']) >= LEVEL.error && !isCut(l)).map((l) => `${String(l['msg'])} ${JSON.stringify(l['err'] ?? '')}`),
     [],
     message,
   );
