@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Runs the compiled tests with node's test runner: unit tests (next to the code, in parallel),
 // then the end-to-end suites in test/ one file at a time (they share the machine's cores).
-// Usage: node scripts/run-tests.mjs [--unit | --e2e] [name-filter]
+// Usage: node scripts/run-tests.mjs [--unit | --e2e] [name-filter ...]   (a file runs if its path
+// contains any of the filters)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const only = args.find((a) => a === '--unit' || a === '--e2e');
-const filter = args.find((a) => !a.startsWith('--'));
+const filters = args.filter((a) => !a.startsWith('--'));
 
 function findTests(dir, out = []) {
   let entries;
@@ -21,7 +22,7 @@ function findTests(dir, out = []) {
     if (name === 'node_modules') continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) findTests(path, out);
-    else if (name.endsWith('.test.js') && (!filter || path.includes(filter))) out.push(path);
+    else if (name.endsWith('.test.js') && (filters.length === 0 || filters.some((f) => path.includes(f)))) out.push(path);
   }
   return out.sort();
 }

@@ -5,15 +5,18 @@ import { after, test } from 'node:test';
 import { AgentProcess, cleanup, tally, tempDir, waitFor } from '../support/agent.js';
 import { assertNoErrorButTornCuts, freePort, killAgentHard, logsMatching, restartAgent, sleep } from '../support/file-channel.js';
 import { ResendingClient } from '../support/resending-client.js';
+import { scaled } from '../support/scale.js';
 
 /*
  * Issue 4 acceptance, "crash test" (whole agent): netcat fed by a client that re-sends every line
  * it has no OK for → file channel → file_roll. The whole agent (supervisor and every worker's
  * process group) is SIGKILLed 5 times and started again on the same directories; the client keeps
- * running across the restarts. Every line must come out; duplicates are reported.
+ * running across the restarts. Every line must come out; duplicates are reported. 100,000 lines;
+ * 1,000,000 at full scale (test/support/scale.ts).
  */
 
-const LINES = 100_000;
+const SIZE = scaled(100_000, 1_000_000);
+const LINES = SIZE.count;
 const KILLS = 5;
 const WINDOW = 200;
 const SINK_BATCH = 100;
@@ -65,7 +68,7 @@ function readOutput(out: string): { lines: string[]; torn: string[] } {
     const parts = text.split('\n');
     const last = parts.pop()!;
     if (last !== '') torn.push(last);
-    lines.push(...parts);
+    for (const l of parts) lines.push(l); // not push(...parts): a million arguments overflow the stack
   }
   return { lines, torn };
 }
@@ -82,11 +85,11 @@ test('SIGKILL of the whole agent 5 times, restarted on the same dirs: every line
   let sending: Promise<void> | undefined;
   try {
     await agent.ready();
-    sending = client.run(WINDOW, 90_000);
+    sending = client.run(WINDOW, SIZE.stretch(90_000));
     for (let k = 0; k < KILLS; k++) {
       // Kill at a random moment while lines flow: past the next sixth of the input, plus up to 200 ms.
       const mark = Math.round(((k + 1) * LINES) / (KILLS + 2));
-      await waitFor(`${mark} lines confirmed`, () => (client.confirmed >= mark ? true : undefined), 30_000);
+      await waitFor(`${mark} lines confirmed`, () => (client.confirmed >= mark ? true : undefined), SIZE.stretch(30_000));
       await sleep(Math.random() * 200);
       const channelPid = agent.component('channel:c1').pid;
       await killAgentHard(agent);
@@ -100,7 +103,7 @@ test('SIGKILL of the whole agent 5 times, restarted on the same dirs: every line
       );
     }
     await sending;
-    await waitFor('every line in the output', () => (new Set(readOutput(out).lines).size >= LINES ? true : undefined), 30_000);
+    await waitFor('every line in the output', () => (new Set(readOutput(out).lines).size >= LINES ? true : undefined), SIZE.stretch(30_000));
     const { lines: got, torn } = readOutput(out);
     const counts = tally(got);
     const lost = lines.filter((l) => !counts.has(l));

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { AgentProcess, cleanup, readRolledLines, tally, tempDir, waitFor } from '../support/agent.js';
 import { assertNoErrorButTornCuts, logsMatching, sleep } from '../support/file-channel.js';
+import { scaled } from '../support/scale.js';
 
 /*
- * Issue 4 acceptance, "crash test": seq (100,000 events, batches of 100) → file channel → file_roll,
+ * Issue 4 acceptance, "crash test": seq (100,000 events, batches of 100; 1,000,000 at full scale,
+ * test/support/scale.ts) → file channel → file_roll,
  * the channel worker SIGKILLed 10 times at random moments. Nothing may be lost; duplicates are
  * only batches the sink had delivered and not yet seen acknowledged at a kill.
  *
@@ -16,7 +18,8 @@ import { assertNoErrorButTornCuts, logsMatching, sleep } from '../support/file-c
  * follows (while it replays, checkpoints, or serves the re-sent requests).
  */
 
-const TOTAL = 100_000;
+const SIZE = scaled(100_000, 1_000_000);
+const TOTAL = SIZE.count;
 const SOURCE_BATCH = 100;
 const SINK_BATCH = 100;
 const KILLS = 10;
@@ -59,39 +62,41 @@ test('SIGKILL of the file channel worker 10 times: every event arrives, duplicat
   // crash loop); the restart-intensity limit is the default one, which must not mark c1 failed.
   const agent = new AgentProcess(dir, 'a1', config(out), ['--status-interval', '50', '--restart-backoff-max', '1000']);
   const started = Date.now();
-  const kills: { at: number; during: 'flow' | 'quiet'; putsSinceRestart: number }[] = [];
+  const kills: { at: number; during: 'flow' | 'quiet'; putsBefore: number }[] = [];
   try {
     await agent.ready();
     for (let k = 0; k < KILLS; k++) {
       const during = k % 2 === 0 ? 'flow' : 'quiet';
       if (during === 'flow') {
-        // The (restarted) channel has committed something: events are in flight right now.
-        // (Once the source has sent everything there is no flow left: the kill is a quiet one.)
+        // The restarted channel has committed something since the last kill (the counter is the
+        // supervisor's total over every incarnation): events are in flight right now. (Once the
+        // source has sent everything there is no flow left: the kill is a quiet one.)
+        const before = kills.at(-1)?.putsBefore ?? 0;
         await waitFor(
           'the channel commits',
-          () => (agent.counter('CHANNEL.c1', 'EventPutSuccessCount') > 0 || agent.counter('SOURCE.r1', 'EventAcceptedCount') >= TOTAL ? true : undefined),
+          () => (agent.counter('CHANNEL.c1', 'EventPutSuccessCount') > before || agent.counter('SOURCE.r1', 'EventAcceptedCount') >= TOTAL ? true : undefined),
           30_000,
         );
         await sleep(Math.random() * 60);
       } else {
         await sleep(Math.random() * 1500);
       }
-      const putsSinceRestart = agent.counter('CHANNEL.c1', 'EventPutSuccessCount');
+      const putsBefore = agent.counter('CHANNEL.c1', 'EventPutSuccessCount');
       await agent.killWorker('channel:c1');
-      kills.push({ at: Date.now() - started, during, putsSinceRestart });
+      kills.push({ at: Date.now() - started, during, putsBefore });
     }
-    await waitFor('every event in the output', () => (new Set(readRolledLines(out)).size >= TOTAL ? true : undefined), 40_000);
+    await waitFor('every event in the output', () => (new Set(readRolledLines(out)).size >= TOTAL ? true : undefined), SIZE.stretch(40_000));
 
     const counts = tally(readRolledLines(out));
     const missing: number[] = [];
     for (let i = 0; i < TOTAL; i++) if (!counts.has(String(i))) missing.push(i);
     assert.deepEqual(missing, [], 'no event lost');
-    assert.equal(counts.size, TOTAL, 'nothing but the numbers 0..99999');
+    assert.equal(counts.size, TOTAL, `nothing but the numbers 0..${TOTAL - 1}`);
     const duplicates = [...counts.values()].reduce((n, c) => n + c - 1, 0);
     const duplicated = [...counts].filter(([, c]) => c > 1).length;
     console.log(
       `# file channel worker SIGKILLed ${KILLS} times in ${((Date.now() - started) / 1000).toFixed(1)} s: ${TOTAL} events, 0 lost, ` +
-        `${duplicates} duplicates (${duplicated} distinct events); kills: ${kills.map((k) => `${k.during}@${k.at}ms/${k.putsSinceRestart}`).join(' ')}`,
+        `${duplicates} duplicates (${duplicated} distinct events); kills: ${kills.map((k) => `${k.during}@${k.at}ms/${k.putsBefore}`).join(' ')}`,
     );
     assert.ok(duplicates <= KILLS * MAX_DUPLICATES_PER_KILL, `${duplicates} duplicates exceed ${KILLS} kills × ${MAX_DUPLICATES_PER_KILL}`);
 

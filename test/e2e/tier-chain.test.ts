@@ -1,6 +1,7 @@
 /**
  * Three hops (issue 3): an agent (seq) → avro → collector A → avro (deflate + TLS) → collector B →
- * file_roll, each its own `sluice agent`. 100,000 events in CI (the benchmark runs 1,000,000).
+ * file_roll, each its own `sluice agent`. 100,000 events in CI; 1,000,000 at full scale
+ * (test/support/scale.ts), the size issue 3 states.
  * Headers added by the first agent travel two hops; collector A has an interceptor of its own,
  * so it decodes and re-encodes, while collector B stores the bytes it receives as they are.
  */
@@ -9,12 +10,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { cleanup, tally, tempDir, waitFor, type AgentProcess } from '../support/agent.js';
+import { scaled } from '../support/scale.js';
 import { avroSinkProps, collectorConfig, freePort, makeCert, outputLines, startAgent } from '../support/tiers.js';
 
 const dir = tempDir('tier-chain');
 after(() => cleanup(dir));
 
-const EVENTS = 100_000;
+const SIZE = scaled(100_000, 1_000_000);
+const EVENTS = SIZE.count;
 
 test(`three hops deliver ${EVENTS.toLocaleString('en-US')} events with no loss, headers intact`, async () => {
   mkdirSync(dir, { recursive: true });
@@ -61,7 +64,7 @@ e.channels.c1.transactionCapacity = 1000
     const started = Date.now();
     edge = startAgent(join(dir, 'e'), 'e', confEdge);
     await edge.ready();
-    await waitFor('every event at the last tier', () => (outputLines(out).length >= EVENTS ? true : undefined), 70_000);
+    await waitFor('every event at the last tier', () => (outputLines(out).length >= EVENTS ? true : undefined), SIZE.stretch(70_000));
     const seconds = (Date.now() - started) / 1000;
     // Let a few more batches land, if any were duplicated.
     await new Promise((r) => setTimeout(r, 300));

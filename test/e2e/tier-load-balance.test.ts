@@ -1,19 +1,21 @@
 /**
  * Load balancing between tiers (issue 3): an agent tails a log into a memory channel and a
  * load_balance group (round_robin, backoff) of three avro sinks, each to its own collector agent.
- * 30,000 events in CI (the benchmark runs more).
+ * 30,000 events in CI; 300,000 at full scale (test/support/scale.ts), the size issue 3 states.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { cleanup, tally, tempDir, waitFor, type AgentProcess } from '../support/agent.js';
+import { scaled } from '../support/scale.js';
 import { appendLines, avroSinkProps, collectorConfig, freePort, logsOf, missing, outputLines, startAgent } from '../support/tiers.js';
 
 const dir = tempDir('tier-lb');
 after(() => cleanup(dir));
 
-const EVENTS = 30_000;
+const SIZE = scaled(30_000, 300_000);
+const EVENTS = SIZE.count;
 const AFTER_STOP = 9000;
 
 function agentConfig(log: string, ports: readonly number[]): string {
@@ -53,9 +55,9 @@ test('round robin over three collectors: a third each; one stopped, the other tw
     agent = startAgent(join(dir, 'a1'), 'a1', agentConfig(log, ports));
     await agent.ready();
 
-    // 30,000 events over three healthy collectors: a third each, ±10%.
+    // EVENTS over three healthy collectors: a third each, ±10%.
     await appendLines(log, 0, EVENTS, 1000, 10);
-    await waitFor('every event delivered', () => (missing(seen(), 0, EVENTS).length === 0 ? true : undefined), 60_000);
+    await waitFor('every event delivered', () => (missing(seen(), 0, EVENTS).length === 0 ? true : undefined), SIZE.stretch(60_000));
     const shares = perCollector();
     console.log(`# round robin, 3 collectors, ${EVENTS} events: ${shares.join(' / ')}`);
     for (const [i, n] of shares.entries()) {

@@ -168,7 +168,10 @@ export function readRolledLines(dir: string): string[] {
   for (const f of files) {
     const text = readFileSync(join(dir, f), 'utf8');
     if (text.length === 0) continue;
-    lines.push(...text.split('\n').slice(0, text.endsWith('\n') ? -1 : undefined));
+    const parts = text.split('\n');
+    if (text.endsWith('\n')) parts.pop();
+    // A loop, not push(...parts): spreading a million lines overflows the call stack.
+    for (const l of parts) lines.push(l);
   }
   return lines;
 }

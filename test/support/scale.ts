@@ -1,0 +1,16 @@
+/**
+ * The acceptance tests that move many events run in CI at a tenth of the size their issue states
+ * (so the suite stays well inside its time budget); `SLUICE_FULL_SCALE=1` runs them at the stated
+ * size (`npm run bench:full-scale`, part of `npm run bench`).
+ */
+export const FULL_SCALE = process.env['SLUICE_FULL_SCALE'] === '1';
+
+/**
+ * A test's event count: `ci` normally, `full` at full scale. `stretch(ms)` lengthens a deadline
+ * that grows with the count in the same proportion (deadlines for one step, such as a restart,
+ * stay as they are).
+ */
+export function scaled(ci: number, full: number): { readonly count: number; readonly stretch: (ms: number) => number } {
+  const count = FULL_SCALE ? full : ci;
+  return { count, stretch: (ms) => Math.round((ms * count) / ci) };
+}
