@@ -219,7 +219,17 @@ bench.sinks.k1.batchSize = ${BATCH}
     } else {
       start = await waitFor('first event', () => (agent.counter('SOURCE.r1', 'EventAcceptedCount') > 0 ? performance.now() : undefined), 60_000);
     }
-    await waitFor('all drained', () => (agent.counter('SINK.k1', 'EventDrainSuccessCount') >= RUN_EVENTS ? true : undefined), 600_000);
+    // The queue between the channel's puts and takes (status.json every 20 ms): a growing one means
+    // the sink falls behind and, past the channel's cache, takes read batches back from disk.
+    let peakSize = 0;
+    await waitFor(
+      'all drained',
+      () => {
+        peakSize = Math.max(peakSize, agent.counter('CHANNEL.c1', 'ChannelSize'));
+        return agent.counter('SINK.k1', 'EventDrainSuccessCount') >= RUN_EVENTS ? true : undefined;
+      },
+      600_000,
+    );
     const seconds = (performance.now() - start) / 1000;
     const perM = 1e6 / RUN_EVENTS;
     const used = [...workerCpu(agent)].map(([id, c]) => {
@@ -241,6 +251,7 @@ bench.sinks.k1.batchSize = ${BATCH}
       `${label}: the machine's CPU during the run (all processes and kernel threads)`,
       `busy ${((machine.busy - machineAtStart.busy) / seconds).toFixed(2)} of ${availableParallelism()} cores, iowait ${((machine.iowait - machineAtStart.iowait) / seconds).toFixed(2)}`,
     );
+    row(`${label}: largest ChannelSize seen`, fmt(peakSize));
     if (type === 'file') {
       const commits = agent.counter('CHANNEL.c1', 'EventPutSuccessCount') / BATCH;
       const fsyncs = agent.counter('CHANNEL.c1', 'FsyncCount');
