@@ -39,6 +39,11 @@ const keys = {
     doc: 'fdatasync every commit and ack before answering (group commit shares one among concurrent ones). false: fdatasync every fsyncInterval seconds; a power loss (not a crash) can then lose that much acknowledged data.',
   },
   fsyncInterval: { format: 'int', default: 5, min: 1, doc: "Seconds between fdatasyncs when fsyncPerTransaction is false (Flume's unit and default)." },
+  directIo: {
+    format: 'bool',
+    default: true,
+    doc: "Sluice: with fsyncPerTransaction, write the log with O_DIRECT (no page-cache copy; used where the data dir's file system allows it). false: write through the page cache with O_DSYNC.",
+  },
   repair: {
     format: 'bool',
     default: false,
@@ -115,6 +120,7 @@ export const fileChannel = defineFactory({
         minimumRequiredSpace: config.minimumRequiredSpace,
         checkpointOnClose: config.checkpointOnClose,
         fsyncPerTransaction: config.fsyncPerTransaction,
+        directIo: config.directIo,
         fsyncIntervalMs: config.fsyncInterval * 1000,
         repair: config.repair,
         syncDelayMs: config.fsyncDelayMs,

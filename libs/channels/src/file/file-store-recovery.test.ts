@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { bodies, numbered } from '../testing/store-contract.js';
-import { LEVEL, makeStore, recordOffsets, segmentFiles, tempDir, testOptions } from './test-support.js';
+import { LEVEL, makeStore, recordOffsets, recordsEnd, segmentFiles, tempDir, testOptions } from './test-support.js';
 
 const roots: string[] = [];
 after(() => {
@@ -49,8 +49,7 @@ test('a torn last record is cut, everything before it recovered, and the loss lo
   const options = fresh({ checkpointOnClose: false });
   await crashedWith(options, 5);
   const [file] = segmentFiles(options.dataDirs[0]!);
-  const size = fs.statSync(file!).size;
-  fs.truncateSync(file!, size - 7);
+  fs.truncateSync(file!, recordsEnd(file!) - 7);
 
   const { store, lines } = makeStore(options);
   await store.open();
@@ -75,7 +74,8 @@ test('garbage after the last record is cut with a warning, and every record kept
   const options = fresh({ checkpointOnClose: false });
   await crashedWith(options, 3);
   const [file] = segmentFiles(options.dataDirs[0]!);
-  const good = fs.statSync(file!).size;
+  const good = recordsEnd(file!);
+  fs.truncateSync(file!, good); // without a direct write's zero padding, if any
   fs.appendFileSync(file!, Buffer.from('\x00\x00\x07garbage that is not a record at all'));
 
   const { store, lines } = makeStore(options);
@@ -302,4 +302,32 @@ test('a batch damaged on disk after it was written fails its take (counted), and
   assert.equal(store.size, 20);
   await assert.rejects(store.take('t', 5), /checksum/, 'the events are back at the head, not lost in a lease');
   await store.close();
+});
+
+test("a direct write's zero padding after the last record is a clean end; longer zeros are a torn tail", async () => {
+  for (const [zeros, torn] of [
+    [4095, false],
+    [4096, true],
+  ] as const) {
+    const options = fresh({ checkpointOnClose: false });
+    await crashedWith(options, 3);
+    const [file] = segmentFiles(options.dataDirs[0]!);
+    const good = recordsEnd(file!);
+    fs.truncateSync(file!, good);
+    fs.appendFileSync(file!, Buffer.alloc(zeros));
+
+    const { store, lines } = makeStore(options);
+    await store.open();
+    assert.deepEqual(bodies(await store.take('t', 100)), range(0, 30), `${zeros} zeros`);
+    const cuts = lines.filter((l) => /torn/.test(l.msg));
+    assert.equal(cuts.length, torn ? 1 : 0, `${zeros} zeros: ${torn ? 'a torn tail' : 'no cut'} logged`);
+    assert.equal(fs.statSync(file!).size, good, `${zeros} zeros: cut either way`);
+    // Appends follow the records: they survive another restart.
+    assert.equal(await store.commit('p-new', numbered(100, 2)), 'ok');
+    await store.simulateCrash();
+    const again = makeStore(options).store;
+    await again.open();
+    assert.deepEqual(bodies(await again.take('t', 100)), [...range(0, 30), 100, 101]);
+    await again.close();
+  }
 });

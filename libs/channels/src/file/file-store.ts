@@ -13,6 +13,7 @@ import { DirLock } from './dir-lock.js';
 import { DiskSpace } from './disk-space.js';
 import { fileError, isNoSpace } from './errors.js';
 import { LazyBatch } from './lazy-batch.js';
+import { DirectWriter } from './direct-writer.js';
 import { DirWriter } from './log-writer.js';
 import { Entry, QueueState, type Lease } from './queue-state.js';
 import {
@@ -62,6 +63,8 @@ export interface FileStoreOptions {
   /** fdatasync before a commit or ack completes (true), or every fsyncIntervalMs (false). */
   readonly fsyncPerTransaction: boolean;
   readonly fsyncIntervalMs: number;
+  /** With fsyncPerTransaction, write through O_DIRECT where the file system allows (default true). */
+  readonly directIo?: boolean;
   /** Skip damaged records in the middle of the log (logging what is lost) instead of refusing to open. */
   readonly repair: boolean;
   /**
@@ -205,10 +208,16 @@ export class FileChannelStore implements ChannelStore {
       for (const t of r.txIds) this.txIds.set(t, true);
       for (const dir of this.opts.dataDirs) {
         const active = r.lastSegment.get(dir) ?? this.newSegment(dir);
+        const wantDirect = this.opts.fsyncPerTransaction && this.opts.directIo !== false;
+        const direct = wantDirect ? DirectWriter.open(dir) : undefined;
+        if (wantDirect && direct === undefined) {
+          this.logger.info({ dir }, 'The file system of this data dir refuses O_DIRECT: durable writes go through the page cache.');
+        }
         const writer = new DirWriter(dir, active, {
           fsyncPerTransaction: this.opts.fsyncPerTransaction,
           maxFileSize: this.opts.maxFileSize,
           syncDelayMs: this.opts.syncDelayMs ?? 0,
+          direct,
           newSegment: (d) => this.newSegment(d),
           onSync: () => this.counters.inc('FsyncCount'),
           onFatal: (err) => this.die(err),
@@ -832,6 +841,8 @@ export class FileChannelStore implements ChannelStore {
     } else if (!this.opts.fsyncPerTransaction && !this.fatal) {
       await Promise.all(this.dirs.map((d) => d.writer.syncWritten().catch(() => undefined)));
     }
+    await Promise.all(this.dirs.map((d) => d.writer.idle())); // records the checkpoint wrote
+    for (const d of this.dirs) d.writer.cutPadding();
     this.releaseAll();
     this.phase = 'closed';
     this.counters.set('Open', 0);

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DirectWriter } from './direct-writer.js';
 import { fileError, isNoSpace } from './errors.js';
 import { SEGMENT_HEADER_SIZE } from './record-format.js';
 import type { Segment } from './segment.js';
@@ -20,6 +21,8 @@ export interface DirWriterOptions {
   readonly maxFileSize: number;
   /** An injected delay before each fdatasync (benchmarks of slow disks); 0 in production. */
   readonly syncDelayMs: number;
+  /** Durable writes bypass the page cache through this, when the directory's file system allows. */
+  readonly direct?: DirectWriter;
   /** Creates the next segment of this directory (throws a disk-full error at ENOSPC). */
   newSegment(dir: string): Segment;
   /** Counts one fdatasync of a segment. */
@@ -178,7 +181,8 @@ export class DirWriter {
   /** One O_DSYNC write of a run of records (after the injected delay of a slow disk, if any). */
   private async writeDurable(seg: Segment, bufs: readonly Buffer[], pos: number, length: number): Promise<void> {
     if (this.opts.syncDelayMs > 0) await sleep(this.opts.syncDelayMs);
-    await writeFully(seg.dsyncFd(), bufs, pos, length);
+    if (this.opts.direct) await this.opts.direct.write(seg, bufs, pos, length);
+    else await writeFully(seg.dsyncFd(), bufs, pos, length);
     this.opts.onSync();
   }
 
@@ -248,6 +252,19 @@ export class DirWriter {
     const next = (this.intervalSync ?? Promise.resolve()).then(run, run);
     this.intervalSync = next;
     return next;
+  }
+
+  /**
+   * Cuts the zero padding of direct writes after the active segment's last record, once idle, so
+   * that a cleanly closed log ends at its last record. (Left in place, it is read as a clean end.)
+   */
+  cutPadding(): void {
+    if (!this.opts.direct || this.fatal || this.busy || this.active.closed) return;
+    try {
+      fs.ftruncateSync(this.active.fd, this.active.written);
+    } catch {
+      // harmless: the next open reads the padding as the end of the log and cuts it then
+    }
   }
 
   /** True while a record is queued or being written, or a sync runs. */

@@ -5,8 +5,12 @@ import { crc32 } from './crc32.js';
  * little-endian; 64-bit quantities are stored as float64 holding an integer below 2^53.
  */
 
-/** Version of the segment and checkpoint formats this code writes and reads. */
-export const FORMAT_VERSION = 1;
+/**
+ * Version of the segment and checkpoint formats this code writes (and the newest it reads).
+ * 2: a segment may end with zero padding after its last record (direct writes); version 1 code
+ * would take that for damage, so it must refuse these files as newer.
+ */
+export const FORMAT_VERSION = 2;
 
 export const SEGMENT_MAGIC = Buffer.from('SLUICELG', 'latin1');
 export const SEGMENT_HEADER_SIZE = 40;

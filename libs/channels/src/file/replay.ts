@@ -207,7 +207,14 @@ function replayInto(segments: Map<number, Segment>, opts: ReplayOptions, logger:
       for (const put of scan.puts) puts.push({ put, segId: seg.id });
       for (const range of scan.acks) acks.push({ range, segId: seg.id });
       const bad = scan.tail;
-      if (bad === undefined) continue;
+      if (bad === undefined) {
+        // A direct write's zero padding after the last record: cut, so appends follow the records.
+        if (scan.end < seg.written) {
+          fs.ftruncateSync(seg.fd, scan.end);
+          seg.written = seg.alloc = scan.end;
+        }
+        continue;
+      }
       const later = scans.slice(i + 1).find((s) => s.scan.puts.length + s.scan.acks.length > 0);
       if (later !== undefined) {
         if (!repair) {

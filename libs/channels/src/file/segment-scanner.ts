@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { DIRECT_BLOCK } from './direct-writer.js';
 import {
   decodeAck,
   decodePutMeta,
@@ -45,6 +46,18 @@ class FileWindow {
   }
 }
 
+/**
+ * True if [pos, size) is the zero padding a direct write leaves after its last record: fewer than
+ * DIRECT_BLOCK bytes, all zero. It ends the log as cleanly as the end of the file does.
+ */
+function isPadding(win: FileWindow, pos: number, size: number): boolean {
+  if (size - pos >= DIRECT_BLOCK) return false;
+  const v = win.get(pos, size - pos);
+  if (v === undefined) return false;
+  for (let i = v.off; i < v.off + size - pos; i++) if (v.buf[i] !== 0) return false;
+  return true;
+}
+
 export interface ScannedPut extends PutMeta {
   readonly recOffset: number;
   readonly recLen: number;
@@ -63,7 +76,7 @@ export interface BadRecord {
 export interface SegmentScan {
   readonly puts: ScannedPut[];
   readonly acks: AckRange[];
-  /** Offset just after the last good record read (where a torn tail would be cut). */
+  /** Offset just after the last good record read (where a torn tail or padding would be cut). */
   readonly end: number;
   /** The first bad record after which nothing valid follows in this file (a torn-tail candidate). */
   readonly tail?: BadRecord;
@@ -77,7 +90,7 @@ type RecordCheck = { ok: true; len: number } | { ok: false; bad: BadRecord };
  * Reads the records of a segment from `from` to its end, checking each length and checksum.
  * A bad record followed by a valid one is corruption in the middle: `onCorrupt` decides whether to
  * throw (the default) or skip it (repair). A bad record followed only by garbage or EOF is
- * returned as `tail` for the caller to cut.
+ * returned as `tail` for the caller to cut; a direct write's zero padding is not a bad record.
  */
 export function scanSegment(
   fd: number,
@@ -146,6 +159,7 @@ export function scanSegment(
       pos += r.len;
       continue;
     }
+    if (isPadding(win, pos, size)) break;
     const next = nextValid(pos);
     if (next === undefined) {
       tail = r.bad;

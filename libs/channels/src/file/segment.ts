@@ -46,6 +46,8 @@ export class Segment {
   closed = false;
   /** A second descriptor opened with O_DSYNC for durable appends, once one was asked for. */
   private dsync: number | undefined;
+  /** The same with O_DIRECT as well (DirectWriter), once one was asked for. */
+  private direct: number | undefined;
 
   constructor(
     readonly id: number,
@@ -72,11 +74,18 @@ export class Segment {
     return (this.dsync ??= fs.openSync(this.path, fs.constants.O_WRONLY | fs.constants.O_DSYNC));
   }
 
+  /** A write-only descriptor with O_DSYNC and O_DIRECT (no page cache), opened on first use. */
+  directFd(): number {
+    if (this.closed) throw new Error(`segment ${this.path} is closed`);
+    return (this.direct ??= fs.openSync(this.path, fs.constants.O_WRONLY | fs.constants.O_DSYNC | fs.constants.O_DIRECT));
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     fs.closeSync(this.fd);
     if (this.dsync !== undefined) fs.closeSync(this.dsync);
+    if (this.direct !== undefined) fs.closeSync(this.direct);
   }
 }
 
