@@ -142,6 +142,12 @@ export interface RecordInfo {
   readonly events?: number;
 }
 
+/** Where a segment's complete records end (a direct write's zero padding may follow them). */
+export function recordsEnd(file: string): number {
+  const last = segmentRecords(file).at(-1);
+  return last === undefined ? SEGMENT_HEADER_SIZE : last.offset + last.length;
+}
+
 /**
  * The records of a segment, by walking the length fields from the header on (no checksum check:
  * the files read here are whole). Stops at the end of the file or at a header without the magic.

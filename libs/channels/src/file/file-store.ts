@@ -831,6 +831,7 @@ export class FileChannelStore implements ChannelStore {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await Promise.all(this.dirs.map((d) => d.writer.idle()));
+    for (const d of this.dirs) d.writer.cutPadding();
     await Promise.allSettled([...this.loading.values()]); // reads of takes in flight
     await this.checkpointing;
     if (this.opts.checkpointOnClose && !this.fatal) {
@@ -841,8 +842,6 @@ export class FileChannelStore implements ChannelStore {
     } else if (!this.opts.fsyncPerTransaction && !this.fatal) {
       await Promise.all(this.dirs.map((d) => d.writer.syncWritten().catch(() => undefined)));
     }
-    await Promise.all(this.dirs.map((d) => d.writer.idle())); // records the checkpoint wrote
-    for (const d of this.dirs) d.writer.cutPadding();
     this.releaseAll();
     this.phase = 'closed';
     this.counters.set('Open', 0);

@@ -63,11 +63,7 @@ export function segmentFiles(dir: string): string[] {
 
 /** The offset just after the last record of a segment file (before any zero padding). */
 export function recordsEnd(file: string): number {
-  const offsets = recordOffsets(file);
-  const last = offsets.at(-1);
-  if (last === undefined) return 40;
-  const b = fs.readFileSync(file);
-  return last + 16 + b.readUInt32LE(last + 8);
+  return walkRecords(fs.readFileSync(file)).end;
 }
 
 /**
@@ -75,8 +71,12 @@ export function recordsEnd(file: string): number {
  * the end of the file or the first header without the record magic (a direct write's padding).
  */
 export function recordOffsets(file: string): number[] {
-  const b = fs.readFileSync(file);
-  const out: number[] = [];
-  for (let o = 40; o + 16 <= b.length && b.toString('latin1', o, o + 4) === 'SLRC'; o += 16 + b.readUInt32LE(o + 8)) out.push(o);
-  return out;
+  return walkRecords(fs.readFileSync(file)).offsets;
+}
+
+function walkRecords(b: Buffer): { offsets: number[]; end: number } {
+  const offsets: number[] = [];
+  let o = 40;
+  for (; o + 16 <= b.length && b.toString('latin1', o, o + 4) === 'SLRC'; o += 16 + b.readUInt32LE(o + 8)) offsets.push(o);
+  return { offsets, end: o };
 }
