@@ -9,7 +9,9 @@
  *      process through the channel's socket with the runtime's ChannelWriter (pre-encoded batches,
  *      the same window as a source), so the seq source worker's cost (~0.65 CPU s per 1M events,
  *      on the same two cores) is not charged to the channel; the null sink still takes and acks;
- *      also with two dataDirs on the same disk (a write and its sync in flight in each);
+ *      also with two dataDirs on the same disk (a write and its sync in flight in each), and the
+ *      same flow through a memory channel: what the process hops and their messages allow, the
+ *      ceiling of the file channel's put+take on this machine;
  *   3. replay: 1,000,000 committed, un-taken events, the whole agent SIGKILLed with no checkpoint
  *      covering them, then started again (the channel's ReplayDurationMs counter); and the start
  *      after that, from the checkpoint written at the end of the replay.
@@ -18,10 +20,10 @@
  *
  * Usage: npm run build && node test/dist/bench/file-channel-bench.js [events] [--only=LIST] [--runs=N]
  *   events   events for the replay, and 3× that per throughput run (default 1,000,000)
- *   --only   comma-separated parts to run: disk, memory, file, slow, channel, channel-2dirs,
- *            channel-slow, replay (default: all)
- *   --runs   throughput runs of each kind, interleaved (memory, file, slow, channel, channel-2dirs,
- *            channel-slow, memory, ...; default 1)
+ *   --only   comma-separated parts to run: disk, memory, file, slow, channel, channel-memory,
+ *            channel-2dirs, channel-slow, replay (default: all)
+ *   --runs   throughput runs of each kind, interleaved (memory, file, slow, channel, channel-memory,
+ *            channel-2dirs, channel-slow, memory, ...; default 1)
  * CPU per worker is printed as CPU seconds (user + system, from /proc) per 1,000,000 events, after
  * subtracting what the same agent uses to start and idle with no events (measured once per kind):
  * unlike events/s it hardly moves when other jobs share the machine, so compare it between builds.
@@ -35,8 +37,8 @@ import { killAgentHard, logsMatching, restartAgent } from '../support/file-chann
 import { driveChannel, padFor } from './channel-driver.js';
 import { machineCpu, procStats, type CpuSeconds } from './proc.js';
 
-const USAGE = 'usage: file-channel-bench.js [events] [--only=disk,memory,file,slow,channel,channel-2dirs,channel-slow,replay] [--runs=N]';
-const PARTS = ['disk', 'memory', 'file', 'slow', 'channel', 'channel-2dirs', 'channel-slow', 'replay'] as const;
+const USAGE = 'usage: file-channel-bench.js [events] [--only=disk,memory,file,slow,channel,channel-memory,channel-2dirs,channel-slow,replay] [--runs=N]';
+const PARTS = ['disk', 'memory', 'file', 'slow', 'channel', 'channel-memory', 'channel-2dirs', 'channel-slow', 'replay'] as const;
 type Part = (typeof PARTS)[number];
 
 function parseArgs(argv: readonly string[]): { events: number; only: Set<Part>; runs: number } {
@@ -148,13 +150,21 @@ function workerCpu(agent: AgentProcess): Map<string, CpuSeconds> {
   return new Map(agent.status()!.components.map((c) => [c.id, cpuSeconds(c.pid!)]));
 }
 
+/**
+ * How often the agents of the throughput runs report their counters (status.json): the end of a run
+ * is seen up to this late (≤ 3 % of a 3M-event run). Every 20 ms cost the idle agent 15–20 % of a
+ * core (the supervisor rewrites status.json each time), taken from the flow being measured; every
+ * 100 ms, 5–6 %.
+ */
+const STATUS_INTERVAL = ['--status-interval', '100'];
+
 /** What each worker of an agent with this config uses to start and idle 0.5 s with no events. */
 const idleCpu = new Map<string, Map<string, CpuSeconds>>();
 async function idleBaseline(kind: string, config: (dir: string) => string): Promise<Map<string, CpuSeconds>> {
   const known = idleCpu.get(kind);
   if (known) return known;
   const dir = tempDir('bench-fc-idle');
-  const agent = new AgentProcess(dir, 'bench', config(dir), ['--status-interval', '20']);
+  const agent = new AgentProcess(dir, 'bench', config(dir), STATUS_INTERVAL);
   try {
     await agent.ready(60_000);
     await new Promise((r) => setTimeout(r, 500));
@@ -207,7 +217,7 @@ bench.sinks.k1.batchSize = ${BATCH}
 `;
   const idle = await idleBaseline(label, config(0));
   const dir = tempDir('bench-fc');
-  const agent = new AgentProcess(dir, 'bench', config(RUN_EVENTS)(dir), ['--status-interval', '20']);
+  const agent = new AgentProcess(dir, 'bench', config(RUN_EVENTS)(dir), STATUS_INTERVAL);
   try {
     await agent.ready(60_000);
     let start: number;
@@ -219,7 +229,7 @@ bench.sinks.k1.batchSize = ${BATCH}
     } else {
       start = await waitFor('first event', () => (agent.counter('SOURCE.r1', 'EventAcceptedCount') > 0 ? performance.now() : undefined), 60_000);
     }
-    // The queue between the channel's puts and takes (status.json every 20 ms): a growing one means
+    // The queue between the channel's puts and takes (sampled from status.json): a growing one means
     // the sink falls behind and, past the channel's cache, takes read batches back from disk.
     let peakSize = 0;
     await waitFor(
@@ -321,6 +331,7 @@ async function main(): Promise<void> {
     if (only.has('file')) await throughput('seq → file (fsyncPerTransaction) → null', '');
     if (only.has('slow')) await throughput('seq → file (fsyncPerTransaction, fsyncDelayMs = 2) → null', 'bench.channels.c1.fsyncDelayMs = 2\n');
     if (only.has('channel')) await throughput('put+take: driver → file (fsyncPerTransaction) → null', '', 'file', true);
+    if (only.has('channel-memory')) await throughput('put+take: driver → memory → null', '', 'memory', true);
     if (only.has('channel-2dirs')) await throughput('put+take: driver → file (fsyncPerTransaction, two dataDirs on the same disk) → null', twoDataDirs, 'file', true);
     if (only.has('channel-slow')) await throughput('put+take: driver → file (fsyncPerTransaction, fsyncDelayMs = 2) → null', 'bench.channels.c1.fsyncDelayMs = 2\n', 'file', true);
   }
