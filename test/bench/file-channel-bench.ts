@@ -196,8 +196,9 @@ bench.sources.r1.interceptors.i1.value = ${PAD}
 /** Extra channel properties; a function gets the run's temp dir (for directories of its own). */
 type Extra = string | ((dir: string) => string);
 
+/** The memory channel gets the file channel's default capacity: a backlog of the driven runs must not fill it. */
 function channel(extra: string, type = 'file'): string {
-  const file = type === 'file' ? 'bench.channels.c1.minimumRequiredSpace = 104857600\n' : 'bench.channels.c1.capacity = 100000\n';
+  const file = type === 'file' ? 'bench.channels.c1.minimumRequiredSpace = 104857600\n' : 'bench.channels.c1.capacity = 1000000\n';
   return `bench.channels = c1
 bench.channels.c1.type = ${type}
 bench.channels.c1.transactionCapacity = ${BATCH}
