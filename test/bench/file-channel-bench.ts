@@ -37,9 +37,9 @@ import { killAgentHard, logsMatching, restartAgent } from '../support/file-chann
 import { driveChannel, padFor } from './channel-driver.js';
 import { machineCpu, procStats, type CpuSeconds } from './proc.js';
 
-const USAGE = 'usage: file-channel-bench.js [events] [--only=disk,memory,file,slow,channel,channel-memory,channel-2dirs,channel-slow,replay] [--runs=N]';
 const PARTS = ['disk', 'memory', 'file', 'slow', 'channel', 'channel-memory', 'channel-2dirs', 'channel-slow', 'replay'] as const;
 type Part = (typeof PARTS)[number];
+const USAGE = `usage: file-channel-bench.js [events] [--only=${PARTS.join(',')}] [--runs=N]`;
 
 function parseArgs(argv: readonly string[]): { events: number; only: Set<Part>; runs: number } {
   let events = 1_000_000;
@@ -198,11 +198,11 @@ type Extra = string | ((dir: string) => string);
 
 /** The memory channel gets the file channel's default capacity: a backlog of the driven runs must not fill it. */
 function channel(extra: string, type = 'file'): string {
-  const file = type === 'file' ? 'bench.channels.c1.minimumRequiredSpace = 104857600\n' : 'bench.channels.c1.capacity = 1000000\n';
+  const ofType = type === 'file' ? 'bench.channels.c1.minimumRequiredSpace = 104857600\n' : 'bench.channels.c1.capacity = 1000000\n';
   return `bench.channels = c1
 bench.channels.c1.type = ${type}
 bench.channels.c1.transactionCapacity = ${BATCH}
-${file}${extra}`;
+${ofType}${extra}`;
 }
 
 /**
