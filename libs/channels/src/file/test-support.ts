@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { Counters, type Logger } from '@sluice/core';
 import { FileChannelStore, type FileStoreOptions } from './file-store.js';
+import { RECORD_HEADER_SIZE, RECORD_MAGIC, SEGMENT_HEADER_SIZE } from './record-format.js';
 
 /** A log line as pino writes it. */
 export interface LogLine {
@@ -76,7 +77,8 @@ export function recordOffsets(file: string): number[] {
 
 function walkRecords(b: Buffer): { offsets: number[]; end: number } {
   const offsets: number[] = [];
-  let o = 40;
-  for (; o + 16 <= b.length && b.toString('latin1', o, o + 4) === 'SLRC'; o += 16 + b.readUInt32LE(o + 8)) offsets.push(o);
+  let o = SEGMENT_HEADER_SIZE;
+  const magicAt = (at: number) => b.subarray(at, at + RECORD_MAGIC.length).equals(RECORD_MAGIC);
+  for (; o + RECORD_HEADER_SIZE <= b.length && magicAt(o); o += RECORD_HEADER_SIZE + b.readUInt32LE(o + 8)) offsets.push(o);
   return { offsets, end: o };
 }
