@@ -4,6 +4,7 @@ import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { requireOrSkip } from '@sluice/core';
+import { CHANNEL_HEAP_OPTION } from '@sluice/runtime';
 import { AgentProcess, cleanup, readRolledLines, runCtl, tally, tempDir, waitFor } from '../support/agent.js';
 
 /*
@@ -85,6 +86,12 @@ test('ctl status lists every worker; ctl restart k1 mid-stream loses no event', 
     assert.ok(row, `status shows ${c.id}:\n${status.stdout}`);
     assert.ok(row.includes(String(c.pid)), `the row of ${c.id} shows its pid`);
   }
+  // Each worker logs the node options it was forked with: a channel's carry its heap option.
+  for (const line of agent.logLines().filter((l) => l['msg'] === 'Worker running.')) {
+    const options = (line['nodeOptions'] ?? []) as string[];
+    assert.equal(options.includes(CHANNEL_HEAP_OPTION), line['kind'] === 'channel', JSON.stringify(line));
+  }
+  assert.equal(agent.logLines().filter((l) => l['msg'] === 'Worker running.').length, 3, 'three workers logged their start');
 
   let streamed = false;
   const appending = stream(0, EVENTS).then(() => (streamed = true));

@@ -18,7 +18,7 @@ import { ControlServer } from './control-server.js';
 import { acquirePidLock } from './pid-lock.js';
 import { neighbours, planReload, workerId, type ReloadPlan } from './reload-plan.js';
 import { RestartPolicy, type RestartPolicyOptions } from './restart-policy.js';
-import { counterKey, peerId, type FromWorker, type ToWorker, type Tuning, type WorkerKind, type WorkerSpec } from './worker-spec.js';
+import { counterKey, peerId, workerExecArgv, type FromWorker, type ToWorker, type Tuning, type WorkerKind, type WorkerSpec } from './worker-spec.js';
 
 export interface SupervisorOptions {
   readonly topology: Topology;
@@ -180,6 +180,7 @@ export class Supervisor {
     const spec: WorkerSpec = { agent: this.topology.agent, kind: w.kind, name: w.name, topology: this.topology, runDir, dataDir, logFormat, tuning };
     // Each worker leads its own process group, so its children (an exec command) die with it.
     const child = fork(WORKER_MAIN, [], {
+      execArgv: workerExecArgv(w.kind, process.execArgv, process.env['NODE_OPTIONS']),
       env: { ...process.env, SLUICE_WORKER: JSON.stringify(spec) },
       detached: true,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -235,7 +235,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(false, 1000, 0).catch(crash));
   process.on('SIGINT', () => undefined); // the supervisor decides; a terminal's ^C reaches it
   send({ type: 'ready' });
-  logger.info('Worker running.');
+  logger.info(process.execArgv.length > 0 ? { nodeOptions: process.execArgv } : {}, 'Worker running.');
 }
 
 void main().catch(crash);
