@@ -87,11 +87,12 @@ test('ctl status lists every worker; ctl restart k1 mid-stream loses no event', 
     assert.ok(row.includes(String(c.pid)), `the row of ${c.id} shows its pid`);
   }
   // Each worker logs the node options it was forked with: a channel's carry its heap option.
-  for (const line of agent.logLines().filter((l) => l['msg'] === 'Worker running.')) {
+  const started = agent.logLines().filter((l) => l['msg'] === 'Worker running.');
+  assert.equal(started.length, 3, 'three workers logged their start');
+  for (const line of started) {
     const options = (line['nodeOptions'] ?? []) as string[];
     assert.equal(options.includes(CHANNEL_HEAP_OPTION), line['kind'] === 'channel', JSON.stringify(line));
   }
-  assert.equal(agent.logLines().filter((l) => l['msg'] === 'Worker running.').length, 3, 'three workers logged their start');
 
   let streamed = false;
   const appending = stream(0, EVENTS).then(() => (streamed = true));
