@@ -1,5 +1,5 @@
 /**
- * Tier-to-tier benchmark (issue 3): real agents over loopback, 200-byte events.
+ * Tier-to-tier benchmark: real agents over loopback, 200-byte events.
  *   1. file → exec → memory → avro → collector (avro → memory → file_roll), no compression
  *   2. the same with compression-type = deflate on the hop
  *   3. three hops: file → agent → collector A → collector B → file_roll

@@ -1,5 +1,5 @@
 /**
- * File channel benchmark (issue 4). Measures, in one run, on the disk holding the temp dir:
+ * File channel benchmark. Measures, in one run, on the disk holding the temp dir:
  *   1. the disk: fdatasync rate (4 KiB appends, each fdatasynced) and sequential write speed
  *      (1 MiB writes, one fdatasync at the end), with node:fs;
  *   2. a real agent, seq → file channel → null, 200-byte events in batches of 1000, with

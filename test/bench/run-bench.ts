@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: starts real agents and prints events/s, MiB/s, CPU seconds and peak RSS per
- * process. Scenarios (issue 2):
+ * process. Scenarios:
  *   1. seq → memory → null
  *   2. a pre-written 1,000,000-line file of 200-byte lines → exec `tail -n +1 -F` → memory → file_roll
  *      (checks the output's line count and sha256 against the input)

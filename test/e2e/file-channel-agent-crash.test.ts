@@ -8,7 +8,7 @@ import { ResendingClient } from '../support/resending-client.js';
 import { scaled } from '../support/scale.js';
 
 /*
- * Issue 4 acceptance, "crash test" (whole agent): netcat fed by a client that re-sends every line
+ * The crash test (whole agent): netcat fed by a client that re-sends every line
  * it has no OK for → file channel → file_roll. The whole agent (supervisor and every worker's
  * process group) is SIGKILLed 5 times and started again on the same directories; the client keeps
  * running across the restarts. Every line must come out; duplicates are reported. 100,000 lines;

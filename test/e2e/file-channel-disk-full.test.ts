@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { AgentProcess, cleanup, readRolledLines, tally, tempDir, waitFor } from '../support/agent.js';
 import { freeBytes, freePort, LEVEL, logsMatching, recordsEnd, segmentFiles, sleep } from '../support/file-channel.js';
+import { waitForAsync } from '../support/tiers.js';
 import { ResendingClient } from '../support/resending-client.js';
 
 /*
- * Issue 4 acceptance, "disk-full test", through a real agent: netcat (fed by a client that
+ * The disk-full test, through a real agent: netcat (fed by a client that
  * re-sends what has no OK) → file channel on a 16 MiB tmpfs → file_roll (elsewhere).
  *
  * 1. Reserve: the sink worker is paused (SIGSTOP), so the log grows until free space would fall
@@ -111,20 +112,22 @@ test('disk full: FULL below minimumRequiredSpace, refused acks at ENOSPC, nothin
 
     // 1. Reserve.
     process.kill(sinkPid, 'SIGSTOP');
-    // The log may have crossed the reserve before, while the sink still freed space: wait for the
-    // acks already sent to be checkpointed (checkpointInterval 500 ms), then for the *current*
-    // state — the latest of each pair of messages — to be "below" and "holding back".
-    await sleep(1000);
+    // The log may have crossed the reserve before, while the sink still freed space, and a
+    // checkpoint of acks sent before the stop may free some more: the reserve is reached when
+    // the latest of each pair of messages says "below" and "holding back" and the client then
+    // stays held back (a passing state is looked at again).
     const latest = (re: RegExp) => logsMatching(agent, re).at(-1);
-    const low = await waitFor('commits refused below minimumRequiredSpace', () => {
-      const l = latest(/minimumRequiredSpace/);
-      return l && /below minimumRequiredSpace/.test(String(l['msg'])) ? l : undefined;
-    });
-    assert.equal(low['level'], LEVEL.warn);
-    await waitFor('the source holds back', () =>
-      /^Channel is full; holding back/.test(String(latest(/^Channel (is full; holding back|accepts events again)/)?.['msg'])) ? true : undefined,
+    const low = await waitForAsync(
+      'commits refused below minimumRequiredSpace, the client held back',
+      async () => {
+        const l = latest(/minimumRequiredSpace/);
+        const holding = /^Channel is full; holding back/.test(String(latest(/^Channel (is full; holding back|accepts events again)/)?.['msg']));
+        if (!l || !/below minimumRequiredSpace/.test(String(l['msg'])) || !holding) return sleep(50).then(() => undefined);
+        return (await progressOver(client, 1500)) <= WINDOW ? l : undefined;
+      },
+      30_000,
     );
-    assert.ok((await progressOver(client, 1500)) <= WINDOW, 'the client is held back');
+    assert.equal(low['level'], LEVEL.warn);
     const free = freeBytes(mount);
     assert.ok(free >= MINIMUM - 1024 * 1024, `the reserve stays free (${free} bytes free)`);
     const held = agent.counter('CHANNEL.c1', 'ChannelSize');

@@ -6,7 +6,7 @@ import { AgentProcess, cleanup, readRolledLines, tempDir, waitFor } from '../sup
 import { gone, killAgentHard, logsMatching, restartAgent, segmentFiles } from '../support/file-channel.js';
 
 /*
- * Issue 4 acceptance, "lock test": a second agent (its own run and data dirs) configured with the
+ * The lock test: a second agent (its own run and data dirs) configured with the
  * same file-channel directories as a running one must not open them, must say who holds them
  * and must exit non-zero; after a SIGKILL of the whole first agent, a restart takes the stale locks over.
  */

@@ -6,7 +6,7 @@ import { AgentProcess, cleanup, readRolledLines, tempDir, waitFor } from '../sup
 import { LEVEL, logsMatching, RECORD_HEADER_SIZE, segmentFiles, segmentRecords, type RecordInfo } from '../support/file-channel.js';
 
 /*
- * Issue 4 acceptance, "torn write test", through a real agent: events sit in a file channel no
+ * The torn write test, through a real agent: events sit in a file channel no
  * sink drains; the agent stops; the last record of the newest log segment is cut short or
  * garbled by hand; the agent starts again with a sink added. The channel must recover every
  * event before the damage, say what it cut, and deliver them.

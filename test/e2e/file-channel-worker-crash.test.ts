@@ -7,7 +7,7 @@ import { assertNoErrorButTornCuts, logsMatching, sleep } from '../support/file-c
 import { scaled } from '../support/scale.js';
 
 /*
- * Issue 4 acceptance, "crash test": seq (100,000 events, batches of 100; 1,000,000 at full scale,
+ * The crash test: seq (100,000 events, batches of 100; 1,000,000 at full scale,
  * test/support/scale.ts) → file channel → file_roll,
  * the channel worker SIGKILLed 10 times at random moments. Nothing may be lost; duplicates are
  * only batches the sink had delivered and not yet seen acknowledged at a kill.

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { AgentProcess, cleanup, freePort, readRolledLines, tempDir, waitFor } from '../support/agent.js';
 
 /*
- * Issue 5 acceptance, "crash-loop test": a sink whose worker dies at every start is marked failed
+ * The crash-loop test: a sink whose worker dies at every start is marked failed
  * after the restart-intensity limit instead of spinning; the other flow of the agent keeps
  * delivering; /health names the failed component; `sluice ctl restart` brings it back once the
  * cause is fixed, and nothing its channel held is lost. Plus the bad input of the issue: `ctl

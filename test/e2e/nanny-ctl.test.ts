@@ -8,7 +8,7 @@ import { CHANNEL_HEAP_OPTION } from '@sluice/runtime';
 import { AgentProcess, cleanup, readRolledLines, runCtl, tally, tempDir, waitFor } from '../support/agent.js';
 
 /*
- * Issue 5 acceptance, control: `sluice ctl status` shows every worker while a flow runs; `sluice
+ * Control: `sluice ctl status` shows every worker while a flow runs; `sluice
  * ctl restart k1` in the middle of the stream loses no event (counted end to end); the control
  * socket answers a malformed message with an error and refuses another user; ctl says clearly
  * when no agent runs; `ctl stop` stops the agent gracefully.

@@ -7,7 +7,7 @@ import { ResendingClient } from '../support/resending-client.js';
 import { avroSinkProps, collectorConfig, freePort, outputLines, startAgent } from '../support/tiers.js';
 
 /*
- * Issue 5 acceptance, "reload test": the config file is polled; an invalid edit is refused with
+ * The reload test: the config file is polled; an invalid edit is refused with
  * its errors logged and the old topology keeps running; removing a channel that holds events is
  * refused without --force; changing one sink's property restarts only that sink's worker (the
  * other pids stay), and the memory channel keeps the events it held — here the edit points a

@@ -1,5 +1,5 @@
 /**
- * Bad peers between tiers (issue 3). One agent's failover group has three bad sinks above a good
+ * Bad peers between tiers. One agent's failover group has three bad sinks above a good
  * one: a collector that accepts and never answers (request-timeout fires), a real collector whose
  * channel is full (its avro source answers FAILED), and a host name that does not resolve. Every
  * event reaches the good collector; each bad sink fails several times but is logged once.

@@ -1,5 +1,5 @@
 /**
- * Failover between tiers, step by step (issue 3): an agent tails a log into a memory channel and
+ * Failover between tiers, step by step: an agent tails a log into a memory channel and
  * a failover group (k1 priority 10 → collector1, k2 priority 5 → collector2, maxpenalty 10 s);
  * each collector is its own `sluice agent` (avro source → memory → file_roll).
  */

@@ -1,5 +1,5 @@
 /**
- * Collectors behind a VIP (issue 3, DESIGN §4): an avro sink's connection stays on the collector
+ * Collectors behind a VIP (DESIGN §4): an avro sink's connection stays on the collector
  * it first reached; `reset-connection-interval` re-opens it now and then so the load spreads
  * again. First with a round-robin TCP proxy written for the test, then with haproxy and the
  * example configuration of deploy/haproxy (skipped when haproxy is not installed).

@@ -16,7 +16,7 @@ export function workerId(kind: WorkerKind, name: string): string {
 }
 
 /**
- * Compares two topologies worker by worker (DESIGN §7, issue 5): a worker restarts when its own
+ * Compares two topologies worker by worker (DESIGN §7): a worker restarts when its own
  * definition changed (a source with its selector, interceptors and channel list; a sink group
  * with its processor and every sink in it) or when a channel it reads or writes changed. Line
  * numbers do not count: an edit elsewhere in the file that shifts lines changes nothing.

@@ -190,6 +190,8 @@ export class Supervisor {
     w.state = 'starting';
     w.failure = undefined;
     w.startedAt = Date.now();
+    // The new process has not reported yet: its predecessor's RSS is not its own.
+    w.rssBytes = undefined;
     child.on('message', (msg: FromWorker) => {
       if (msg.type === 'ready') {
         w.state = 'running';
