@@ -17,6 +17,7 @@ export {
   type Topology,
   type TopologyResult,
 } from './topology.js';
+export { ENV_VAR_RESOLVER, type Environment } from './substitution.js';
 export { loadAgentConfig, topologyOrThrow, type LoadAgentConfigOptions } from './load.js';
 export { formatDiagnostics, formatTopology, type FormatTopologyOptions } from './format-topology.js';
 export { configFor } from './test-config.js';
