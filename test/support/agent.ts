@@ -52,6 +52,8 @@ export class AgentProcess {
     readonly name: string,
     configText: string,
     extraArgs: string[] = [],
+    /** Variables added to the agent's environment (which is otherwise this process's). */
+    env: Record<string, string> = {},
   ) {
     const conf = join(dir, `${name}.properties`);
     writeFileSync(conf, configText);
@@ -62,7 +64,7 @@ export class AgentProcess {
     this.child = spawn(
       process.execPath,
       [...nodeArgs, SLUICE, 'agent', '-n', name, '-f', conf, '--run-dir', this.runDir, '--data-dir', join(dir, 'data'), '--log-format', 'json', ...extraArgs],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
     );
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));

@@ -42,9 +42,9 @@ Options:
       --compression-level N     zlib level 0-9 with deflate (default 6)
       --ssl                     connect with TLS
       --trust-all-certs         accept any server certificate
-      --truststore FILE         CA certificates to trust: PKCS12 or PEM (JKS: convert it)
+      --truststore FILE         CA certificates to trust: JKS, PKCS12 or PEM
       --truststore-password PW  password of a PKCS12 truststore
-      --truststore-type TYPE    PKCS12 or PEM (default: taken from the file)
+      --truststore-type TYPE    JKS, PKCS12 or PEM (default: taken from the file)
       --no-verify-hostname      do not check that the certificate names HOST
       --connect-timeout MS      (default 20000)
       --request-timeout MS      per call (default 20000)

@@ -124,7 +124,9 @@ Agent options:
       --status-interval MS     how often workers report counters and status.json is
                                rewritten (default 1000)
   Flume flags accepted: -c/--conf DIR (ignored), --no-reload-conf, -Dkey=value
-  (-Dflume.monitoring.type=http -Dflume.monitoring.port=PORT starts the HTTP monitor).
+  (-Dflume.monitoring.type=http -Dflume.monitoring.port=PORT starts the HTTP monitor;
+  -DpropertiesImplementation=org.apache.flume.node.EnvVarResolverProperties replaces
+  \${NAME} in values by the environment variable NAME, for agent and check).
 
 Signals: SIGTERM or SIGINT stop gracefully (sources first, sinks drain, channels last).
 SIGHUP reloads the config file. The agent logs one "agent ready" line when every

@@ -2,16 +2,30 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createLogger, SluiceError, type LogFormat, type Logger } from '@sluice/core';
-import { formatDiagnostics, loadAgentConfig, type TopologyResult } from '@sluice/config';
+import { ENV_VAR_RESOLVER, formatDiagnostics, loadAgentConfig, type TopologyResult } from '@sluice/config';
 import { DEFAULT_RESTART_POLICY, DEFAULT_TUNING, defaultDataDir, defaultRegistry, defaultRunDir, Supervisor } from '@sluice/runtime';
 import { durationFlag, type ParsedCommand } from './cli-args.js';
 
 /** Flume's HTTP monitor port when `-Dflume.monitoring.type=http` names none. */
 const FLUME_MONITORING_PORT = 41414;
 
+/** True when `-DpropertiesImplementation` asks for Flume's `${NAME}` environment substitution; a usage error for any other class. */
+export function envVarsFlag(cmd: ParsedCommand): boolean {
+  const impl = cmd.defines['propertiesImplementation'];
+  if (impl === undefined) return false;
+  if (impl === ENV_VAR_RESOLVER) return true;
+  throw new SluiceError('SLUICE_ERR_USAGE', `-DpropertiesImplementation=${impl} is not supported: Sluice knows ${ENV_VAR_RESOLVER} (\${NAME} from the environment)`);
+}
+
 function read(cmd: ParsedCommand): TopologyResult {
   const file = String(cmd.values['conf-file']);
-  return loadAgentConfig({ file, agent: String(cmd.values['name']), registry: defaultRegistry(), strict: Boolean(cmd.values['strict']) });
+  return loadAgentConfig({
+    file,
+    agent: String(cmd.values['name']),
+    registry: defaultRegistry(),
+    strict: Boolean(cmd.values['strict']),
+    envVars: envVarsFlag(cmd),
+  });
 }
 
 /** Loads and validates the config, printing every diagnostic; exits 1 on any error. */

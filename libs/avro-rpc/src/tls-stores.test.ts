@@ -2,7 +2,7 @@ import { requireOrSkip } from '@sluice/core';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -25,25 +25,31 @@ function configError(pattern: RegExp) {
   };
 }
 
-const REMEDY = /keytool -importkeystore -srckeystore \/etc\/flume\/server\.jks -destkeystore \/etc\/flume\/server\.p12 -deststoretype PKCS12/;
+const REMEDY = /keytool -importkeystore -srckeystore \/etc\/flume\/server\.jceks -srcstoretype JCEKS -destkeystore \/etc\/flume\/server\.p12 -deststoretype PKCS12/;
 
 describe('store types', () => {
-  test('JKS (declared, or Flume’s default) is a config error that gives the keytool command', () => {
-    assert.throws(() => checkStoreType('JKS', '/etc/flume/server.jks'), configError(REMEDY));
-    assert.throws(() => checkStoreType('jks', '/etc/flume/server.jks'), configError(REMEDY));
-    assert.throws(() => checkStoreType(undefined, '/etc/flume/server.jks'), configError(/defaults to JKS/));
-    assert.throws(() => checkStoreType('JCEKS', '/etc/flume/server.jks'), configError(REMEDY));
-    assert.throws(() => checkStoreType('BKS', '/x'), configError(/BKS is not supported/));
+  test('JKS (declared, or Flume’s default), PKCS12 and PEM are accepted; JCEKS gives the keytool command', () => {
+    assert.equal(checkStoreType('JKS', '/etc/flume/server.jks'), 'JKS');
+    assert.equal(checkStoreType('jks', '/etc/flume/server.jks'), 'JKS');
+    assert.equal(checkStoreType(undefined, '/etc/flume/server.jks'), 'JKS');
+    assert.throws(() => checkStoreType('JCEKS', '/etc/flume/server.jceks'), configError(REMEDY));
+    assert.throws(() => checkStoreType('BKS', '/x'), configError(/BKS is not supported: use JKS, PKCS12 or PEM/));
     assert.equal(checkStoreType('PKCS12', '/x'), 'PKCS12');
     assert.equal(checkStoreType('pkcs12', '/x'), 'PKCS12');
     assert.equal(checkStoreType('PEM', '/x'), 'PEM');
   });
 
-  test('a file in JKS format is refused with the remedy even when declared PKCS12', () => {
-    const jks = join(dir, 'agent.jks');
-    writeFileSync(jks, Buffer.from('feedfeed0000000200000000', 'hex'));
-    assert.throws(() => readKeystore({ path: jks, type: 'PKCS12', password: 'x' }), configError(/keytool -importkeystore -srckeystore .*agent\.jks -destkeystore .*agent\.p12 -deststoretype PKCS12/));
-    assert.throws(() => readTruststore({ path: jks, type: 'PKCS12' }), configError(/truststore .*agent\.jks is a JKS keystore/));
+  test('a file in JCEKS format is refused with the remedy even when declared PKCS12', () => {
+    const jceks = join(dir, 'agent.jceks');
+    writeFileSync(jceks, Buffer.from('cececece0000000200000000', 'hex'));
+    assert.throws(() => readKeystore({ path: jceks, type: 'PKCS12', password: 'x' }), configError(/keytool -importkeystore -srckeystore .*agent\.jceks -srcstoretype JCEKS -destkeystore .*agent\.p12/));
+    assert.throws(() => readTruststore({ path: jceks, type: 'PKCS12' }), configError(/truststore .*agent\.jceks is a JCEKS keystore/));
+  });
+
+  test('a damaged JKS file is a config error naming it', () => {
+    const jks = join(dir, 'short.jks');
+    writeFileSync(jks, Buffer.from('feedfeed0000000200000001', 'hex'));
+    assert.throws(() => readTruststore({ path: jks, password: 'changeit' }), configError(/cannot read the JKS store truststore .*short\.jks/));
   });
 
   test('a missing file is a config error naming it', () => {
@@ -143,5 +149,59 @@ describe('PKCS12 and PEM stores', { skip: opensslSkip }, () => {
         }),
       configError(/TLS key material/),
     );
+  });
+});
+
+describe('JKS stores made by keytool', () => {
+  const made = tool('keytool', ['-help']);
+  const ks = join(dir, 'server.jks');
+  const trust = join(dir, 'trust.jks');
+  const der = join(dir, 'server.der');
+  const both = join(dir, 'both.jks');
+  if (made) {
+    const store = ['-storepass', 'changeit'];
+    const gen = (path: string, alias: string) =>
+      tool('keytool', ['-genkeypair', '-storetype', 'JKS', '-keystore', path, ...store, '-keypass', 'changeit', '-alias', alias, '-keyalg', 'RSA', '-keysize', '2048', '-dname', 'CN=localhost', '-ext', 'SAN=IP:127.0.0.1,DNS:localhost', '-validity', '2']);
+    assert.ok(gen(ks, 'server'));
+    assert.ok(tool('keytool', ['-exportcert', '-keystore', ks, ...store, '-alias', 'server', '-file', der]));
+    assert.ok(tool('keytool', ['-importcert', '-noprompt', '-storetype', 'JKS', '-keystore', trust, ...store, '-alias', 'ca', '-file', der]));
+    assert.ok(gen(both, 'own'));
+    assert.ok(tool('keytool', ['-importcert', '-noprompt', '-storetype', 'JKS', '-keystore', both, ...store, '-alias', 'peer', '-file', der]));
+  }
+
+  test('a JKS keystore (private key entry) and a JKS truststore (trusted certificate entry) talk TLS', async (t) => {
+    if (!requireOrSkip(t, made, 'keytool is not available')) return;
+    const key = readKeystore({ path: ks, password: 'changeit' });
+    assert.ok(key.key !== undefined && key.cert !== undefined);
+    const serverCert = new X509Certificate(readFileSync(der)).fingerprint256;
+    assert.equal(new X509Certificate(key.cert).fingerprint256, serverCert);
+    const trusted = readTruststore({ path: trust, password: 'changeit', type: 'JKS' });
+    assert.deepEqual(trusted.ca.map((c) => new X509Certificate(c).fingerprint256), [serverCert]);
+    const server = createAvroServer({ host: '127.0.0.1', port: 0, logger: memoryLogger().logger, tls: key, onAppendBatch: async () => 'OK' });
+    const { port } = await server.listen();
+    const client = createAvroClient({ host: '127.0.0.1', port, tls: trusted, requestTimeoutMs: 3000 });
+    try {
+      assert.equal(await client.appendBatch(encodeBatch([textEvent('over TLS, JKS')])), 'OK');
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  test('a truststore trusts its certificate entries and the certificates of its key entries; no password reads it unchecked', (t) => {
+    if (!requireOrSkip(t, made, 'keytool is not available')) return;
+    assert.equal(readTruststore({ path: both, password: 'changeit' }).ca.length, 2);
+    assert.equal(readTruststore({ path: trust }).ca.length, 1);
+  });
+
+  test('a wrong password is a config error naming the file', (t) => {
+    if (!requireOrSkip(t, made, 'keytool is not available')) return;
+    assert.throws(() => readKeystore({ path: ks, password: 'wrong' }), configError(new RegExp(`cannot read the JKS store keystore ${ks}: the password is wrong`)));
+    assert.throws(() => readTruststore({ path: trust, password: 'wrong' }), configError(new RegExp(`cannot read the JKS store truststore ${trust}: the password is wrong`)));
+  });
+
+  test('a keystore without a private key entry is a config error', (t) => {
+    if (!requireOrSkip(t, made, 'keytool is not available')) return;
+    assert.throws(() => readKeystore({ path: trust, password: 'changeit' }), configError(/holds no private key entry/));
   });
 });

@@ -1,18 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { SluiceError } from '@sluice/core';
+import { JKS_MAGIC, readJksCertificates, readJksKeystore } from './jks-store.js';
 import { readPkcs12Certificates } from './pkcs12-certs.js';
 
 /**
  * Flume's TLS key and trust stores (`keystore`, `keystore-password`, `keystore-type`;
  * `truststore`, `truststore-password`, `truststore-type`) turned into Node TLS material.
- * PKCS12 is read directly; PEM files are accepted too. Java's own JKS/JCEKS formats cannot be
- * read: they are start-up errors whose message gives the keytool command that converts them.
+ * JKS (Flume's default) and PKCS12 are read directly; PEM files are accepted too. Java's JCEKS
+ * format cannot be read: it is a start-up error whose message gives the keytool command that
+ * converts it.
  */
 export interface StoreSpec {
   /** Path of the store file. */
   readonly path: string;
   readonly password?: string;
-  /** `PKCS12`, `PEM`, or `JKS` (Flume's default, refused with a remedy). Case-insensitive. */
+  /** `JKS` (Flume's default), `PKCS12` or `PEM`; case-insensitive. */
   readonly type?: string;
   /** The Flume key naming this store, for messages (e.g. `keystore`, `truststore`). */
   readonly key?: string;
@@ -21,8 +23,9 @@ export interface StoreSpec {
 /** Flume's default store type when none is configured. */
 export const FLUME_DEFAULT_STORE_TYPE = 'JKS';
 
-const JKS_MAGIC = 0xfeedfeed;
 const JCEKS_MAGIC = 0xcececece;
+
+type StoreType = 'JKS' | 'PKCS12' | 'PEM';
 
 function config(message: string, cause?: unknown): SluiceError {
   return new SluiceError('SLUICE_ERR_CONFIG', message, { cause });
@@ -33,56 +36,57 @@ function p12Name(path: string): string {
 }
 
 /**
- * The remedy for a JKS store: convert it with keytool. `X.jks` becomes `X.p12`.
+ * The remedy for a JCEKS store: convert it with keytool. `X.jceks` becomes `X.p12`.
  * Exposed so configuration checks can give the same message without reading the file.
  */
-export function jksRemedy(path: string, key = 'keystore'): string {
+export function jceksRemedy(path: string, key = 'keystore'): string {
   const dest = p12Name(path);
   return (
-    `${key} ${path} is a JKS keystore, which Sluice cannot read. Convert it to PKCS12 with ` +
-    `\`keytool -importkeystore -srckeystore ${path} -destkeystore ${dest} -deststoretype PKCS12\`, ` +
+    `${key} ${path} is a JCEKS keystore, which Sluice cannot read. Convert it to PKCS12 with ` +
+    `\`keytool -importkeystore -srckeystore ${path} -srcstoretype JCEKS -destkeystore ${dest} -deststoretype PKCS12\`, ` +
     `then set ${key} = ${dest} and ${key}-type = PKCS12`
   );
 }
 
 /**
- * Checks a configured store type without touching the file: JKS and JCEKS throw
- * SLUICE_ERR_CONFIG with the keytool remedy, unknown types throw too. Returns the normalised type.
+ * Checks a configured store type without touching the file: JCEKS throws SLUICE_ERR_CONFIG
+ * with the keytool remedy, unknown types throw too. Returns the normalised type.
  */
-export function checkStoreType(type: string | undefined, path: string, key = 'keystore'): 'PKCS12' | 'PEM' {
+export function checkStoreType(type: string | undefined, path: string, key = 'keystore'): StoreType {
   const t = (type ?? FLUME_DEFAULT_STORE_TYPE).trim().toUpperCase();
   if (t === 'PKCS12' || t === 'P12' || t === 'PFX') return 'PKCS12';
   if (t === 'PEM') return 'PEM';
-  if (t === 'JKS' || t === 'JCEKS') {
-    const defaulted = type === undefined ? `${key}-type defaults to JKS, as in Flume; ` : '';
-    throw config(`${jksRemedy(path, key)} (${defaulted}if ${path} is already PKCS12, set ${key}-type = PKCS12)`);
-  }
-  throw config(`${key}-type ${type} is not supported: use PKCS12 or PEM`);
+  if (t === 'JKS') return 'JKS';
+  if (t === 'JCEKS') throw config(jceksRemedy(path, key));
+  throw config(`${key}-type ${type} is not supported: use JKS, PKCS12 or PEM`);
 }
 
-function readStore(spec: StoreSpec, key: string): { bytes: Buffer; type: 'PKCS12' | 'PEM' } {
+function readStore(spec: StoreSpec, key: string): { bytes: Buffer; type: StoreType } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(spec.path);
   } catch (err) {
     throw config(`cannot read ${key} ${spec.path}: ${(err as Error).message}`, err);
   }
-  if (bytes.length >= 4 && (bytes.readUInt32BE(0) === JKS_MAGIC || bytes.readUInt32BE(0) === JCEKS_MAGIC)) {
-    throw config(jksRemedy(spec.path, key));
-  }
-  const type = checkStoreType(spec.type, spec.path, key);
+  const magic = bytes.length >= 4 ? bytes.readUInt32BE(0) : 0;
+  if (magic === JCEKS_MAGIC) throw config(jceksRemedy(spec.path, key));
+  // The content decides between JKS and PKCS12, as Java's keystore.type.compat does.
+  const configured = checkStoreType(spec.type, spec.path, key);
+  const type = magic === JKS_MAGIC ? 'JKS' : configured === 'JKS' ? 'PKCS12' : configured;
   return { bytes, type };
 }
 
 /**
  * Loads a server keystore (or a client certificate store): PKCS12 → `{ pfx, passphrase }`,
- * PEM (key and certificate chain in one file) → `{ key, cert }`. Throws SLUICE_ERR_CONFIG.
+ * JKS or PEM (key and certificate chain in one file) → `{ key, cert }`. Throws SLUICE_ERR_CONFIG
+ * naming the file, e.g. when the password is wrong.
  */
 export function readKeystore(
   spec: StoreSpec,
 ): { pfx: Buffer; passphrase?: string; key?: undefined; cert?: undefined } | { key: Buffer; cert: Buffer; pfx?: undefined } {
   const name = spec.key ?? 'keystore';
   const { bytes, type } = readStore(spec, name);
+  if (type === 'JKS') return readJksKeystore(bytes, spec.password ?? '', `${name} ${spec.path}`);
   if (type === 'PEM') {
     const text = bytes.toString('utf8');
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text) || !text.includes('-----BEGIN CERTIFICATE-----')) {
@@ -93,14 +97,17 @@ export function readKeystore(
   return { pfx: bytes, passphrase: spec.password };
 }
 
-/** Loads a truststore: the trusted certificates as PEM, from a PKCS12 or a PEM file. */
+/** Loads a truststore: the trusted certificates as PEM, from a JKS, PKCS12 or PEM file. */
 export function readTruststore(spec: StoreSpec): { ca: Buffer[] } {
   const name = spec.key ?? 'truststore';
   const { bytes, type } = readStore(spec, name);
+  const what = `${name} ${spec.path}`;
   const ca =
     type === 'PEM'
       ? (bytes.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => Buffer.from(p))
-      : readPkcs12Certificates(bytes, spec.password ?? '', `${name} ${spec.path}`);
+      : type === 'JKS'
+        ? readJksCertificates(bytes, spec.password ?? '', what)
+        : readPkcs12Certificates(bytes, spec.password ?? '', what);
   if (ca.length === 0) throw config(`${name} ${spec.path} holds no certificate`);
   return { ca };
 }

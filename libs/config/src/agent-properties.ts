@@ -35,6 +35,8 @@ export interface AgentProperties {
   readonly components: Record<Section, Map<string, ComponentProperties>>;
   /** Every agent name found in the file (text before the first `.`), in order of appearance. */
   readonly agentsFound: readonly string[];
+  /** `<agent>.configfilters` and the properties under `<agent>.configfilters.<name>.`. */
+  readonly configFilters: { readonly list?: NameList; readonly components: Map<string, ComponentProperties> };
 }
 
 const ROOT_KEYS = [...SECTIONS, 'configfilters'];
@@ -52,6 +54,8 @@ export function collectAgentProperties(entries: readonly PropertyEntry[], agent:
     Map<string, ComponentProperties>
   >;
   let firstLine: number | undefined;
+  let filterList: NameList | undefined;
+  const filterComponents = new Map<string, ComponentProperties>();
 
   for (const { key, value, line } of entries) {
     const dot = key.indexOf('.');
@@ -66,17 +70,25 @@ export function collectAgentProperties(entries: readonly PropertyEntry[], agent:
 
     const rest = key.slice(dot + 1);
     const section = SECTIONS.find((s) => rest === s || rest.startsWith(`${s}.`));
-    if (section !== undefined && rest === section) {
+    if ((section !== undefined && rest === section) || rest === 'configfilters') {
       const names: string[] = [];
       for (const name of value.split(/\s+/).filter((n) => n !== '')) {
         if (names.includes(name)) report('warning', line, `${key}: "${name}" is listed twice`);
         else names.push(name);
       }
-      lists[section] = { names, line, key };
+      if (section !== undefined) lists[section] = { names, line, key };
+      else filterList = { names, line, key };
       continue;
     }
-    if (rest === 'configfilters' || rest.startsWith('configfilters.')) {
-      report('error', line, `${key}: config filters are not supported by Sluice; put the values in the file itself`);
+    const filter = /^configfilters\.([^.]+)\.(.+)$/.exec(rest);
+    if (filter !== null) {
+      const [, name, filterKey] = filter as unknown as [string, string, string];
+      let component = filterComponents.get(name);
+      if (component === undefined) {
+        component = { name, props: [], line };
+        filterComponents.set(name, component);
+      }
+      component.props.push({ key: filterKey, value, line });
       continue;
     }
     const m = section === undefined ? null : /^([^.]+)\.(.+)$/.exec(rest.slice(section.length + 1));
@@ -95,5 +107,5 @@ export function collectAgentProperties(entries: readonly PropertyEntry[], agent:
     }
     component.props.push({ key: componentKey, value, line });
   }
-  return { agent, line: firstLine, lists, components, agentsFound };
+  return { agent, line: firstLine, lists, components, agentsFound, configFilters: { list: filterList, components: filterComponents } };
 }

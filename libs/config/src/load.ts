@@ -8,6 +8,7 @@ import type { Diagnostic } from './diagnostic.js';
 import { formatDiagnostics } from './format-topology.js';
 import { parseProperties } from './properties.js';
 import type { Registry } from './registry.js';
+import type { Environment } from './substitution.js';
 import { buildTopology, type Topology, type TopologyResult } from './topology.js';
 
 export interface LoadAgentConfigOptions {
@@ -20,6 +21,10 @@ export interface LoadAgentConfigOptions {
   readonly strict?: boolean;
   /** The file's content; when given, the file is not read. */
   readonly text?: string;
+  /** Substitute `${NAME}` from the environment (Flume's EnvVarResolverProperties). */
+  readonly envVars?: boolean;
+  /** The environment for `${NAME}` and `env` config filters; default `process.env`. */
+  readonly env?: Environment;
 }
 
 /** The first line of a read failure, e.g. `SLUICE_ERR_CONFIG_READ: cannot read the configuration file (ENOENT: ...)`. */
@@ -56,6 +61,8 @@ export function loadAgentConfig(options: LoadAgentConfigOptions): TopologyResult
     agent: options.agent,
     registry: options.registry,
     strict: options.strict,
+    envVars: options.envVars,
+    env: options.env,
   });
   const diagnostics = [...parseDiagnostics, ...built.diagnostics];
   const failed = diagnostics.some((d) => d.severity === 'error');

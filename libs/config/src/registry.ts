@@ -2,6 +2,7 @@
  * The registry of component types an agent knows, built from a plain list of factories.
  */
 import { SluiceError } from '@sluice/core';
+import { findFlumeTypeNotImplemented } from './flume-types.js';
 import { checkValue, describeFormat, isFormatName, parseValue } from './formats.js';
 import type {
   AnyFactory,
@@ -38,7 +39,10 @@ export interface Registry {
   get<K extends SpecKind>(kind: K, type: string): FactoryByKind[K];
   /** The short type names of `kind`, in registration order. */
   knownTypes(kind: SpecKind): string[];
-  /** Why `type` is not a known type of `kind`, with a suggestion and the known types. */
+  /**
+   * Why `type` is not a known type of `kind`: a Flume type Sluice does not implement yet (from the
+   * table in flume-types.ts), or an unknown one with a suggestion; both list the known types.
+   */
   unknownTypeMessage(kind: SpecKind, type: string): string;
 }
 
@@ -98,9 +102,12 @@ export function createRegistry(factories: readonly AnyFactory[]): Registry {
 
   const unknownTypeMessage = (kind: SpecKind, type: string): string => {
     const known = knownTypes(kind);
+    const list = known.length === 0 ? 'none is registered' : `known ${KIND_LABEL[kind]} types: ${known.join(', ')}`;
+    if (findFlumeTypeNotImplemented(kind, type) !== undefined) {
+      return `${KIND_LABEL[kind]} type "${type}" is a Flume type not implemented by Sluice yet (${list})`;
+    }
     const guess = suggest(type, known);
     const hint = guess === undefined ? '' : `; did you mean "${guess}"?`;
-    const list = known.length === 0 ? 'none is registered' : `known ${KIND_LABEL[kind]} types: ${known.join(', ')}`;
     return `unknown ${KIND_LABEL[kind]} type "${type}"${hint} (${list})`;
   };
 

@@ -71,6 +71,18 @@ export interface ComponentSpec<S extends KeySpecs = KeySpecs> {
   readonly dynamicKeys?: Readonly<Record<string, KeySpec>>;
   /** Cross-key checks on the validated config; each returned message is an error. */
   check?(config: ConfigOf<S> & Readonly<Record<string, unknown>>): string[];
+  /**
+   * Checks of the machine the configuration is checked on (a directory that cannot be created),
+   * run after `check` passes, by `sluice check` and before the agent starts. They must change
+   * nothing on the machine. Each problem is an error reported at the line of its `key`.
+   */
+  checkHost?(config: ConfigOf<S> & Readonly<Record<string, unknown>>): readonly HostProblem[];
+}
+
+/** A problem `checkHost` found, about one key of the component. */
+export interface HostProblem {
+  readonly key: string;
+  readonly message: string;
 }
 
 export type Config<S extends KeySpecs> = ConfigOf<S> & Readonly<Record<string, unknown>>;

@@ -401,7 +401,7 @@ a1.sources.r1.interceptors.i3.type = static
     const r = load(text);
     expectOne(r.diagnostics, 'warning', /a1\.sources\.r1\.selector\.optinal: unknown key for the replicating channel selector; did you mean "optional"/, lineOf(text, 'optinal'));
     expectOne(r.diagnostics, 'error', /interceptors\.i1\.preserveExisting: invalid value "maybe", expected true or false/, lineOf(text, 'maybe'));
-    expectOne(r.diagnostics, 'error', /interceptors\.i2\.type: unknown interceptor type "regex_filter"/, lineOf(text, 'regex_filter'));
+    expectOne(r.diagnostics, 'error', /interceptors\.i2\.type: interceptor type "regex_filter" is a Flume type not implemented by Sluice yet/, lineOf(text, 'regex_filter'));
     expectOne(r.diagnostics, 'warning', /interceptor i3 is defined but not listed/, lineOf(text, 'i3.type'));
   });
 

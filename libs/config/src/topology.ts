@@ -9,6 +9,7 @@ import type { Diagnostic, Report } from './diagnostic.js';
 import type { PropertyEntry } from './properties.js';
 import { type FactoryByKind, KIND_LABEL, type Registry } from './registry.js';
 import type { Config, KeySpecs, SpecKind } from './spec.js';
+import { applyConfigFilters, type Environment, substituteEnvVars } from './substitution.js';
 import { type RawProperty, reportUnknownKey, validateComponent } from './validate-component.js';
 
 /** A component with its resolved type and validated configuration. */
@@ -86,6 +87,13 @@ export interface BuildTopologyOptions {
   readonly registry: Registry;
   /** Unknown keys are errors instead of warnings. */
   readonly strict?: boolean;
+  /**
+   * Substitute `${NAME}` from the environment in every value of the agent (Flume's
+   * `-DpropertiesImplementation=org.apache.flume.node.EnvVarResolverProperties`).
+   */
+  readonly envVars?: boolean;
+  /** The environment for `${NAME}` and `env` config filters; default `process.env`. */
+  readonly env?: Environment;
 }
 
 interface Context {
@@ -400,12 +408,15 @@ export function buildTopology(options: BuildTopologyOptions): TopologyResult {
   const diagnostics: Diagnostic[] = [];
   const report: Report = (severity, line, message) => diagnostics.push({ severity, file, line, message });
 
-  const props = collectAgentProperties(options.entries, agent, report, strict);
+  const env = options.env ?? process.env;
+  const entries = options.envVars ? substituteEnvVars(options.entries, agent, env, report) : options.entries;
+  const props = collectAgentProperties(entries, agent, report, strict);
   if (props.line === undefined) {
     const found = props.agentsFound.length > 0 ? `agents found: ${props.agentsFound.join(', ')}` : 'it has no agent properties';
     report('error', 0, `no configuration for agent "${agent}" in this file (${found}); check -n/--name`);
     return { diagnostics };
   }
+  applyConfigFilters(props, env, options.envVars ?? false, report, strict);
   const ctx: Context = { agent, registry, strict, report, props };
 
   if (props.lists.channels === undefined) report('error', props.line, `agent ${agent} has no channels (${agent}.channels is missing)`);

@@ -104,5 +104,10 @@ export function validateComponent(c: ComponentCheck, report: Report): Record<str
   const config = buildConfig(declared, values);
   const problems = spec.check?.(config as Parameters<NonNullable<ComponentSpec['check']>>[0]) ?? [];
   for (const message of problems) report('error', c.line, `${c.prefix.replace(/\.$/, '')}: ${message}`);
-  return problems.length === 0 ? config : undefined;
+  if (problems.length > 0) return undefined;
+  const hostProblems = spec.checkHost?.(config as Parameters<NonNullable<ComponentSpec['checkHost']>>[0]) ?? [];
+  for (const { key, message } of hostProblems) {
+    report('error', c.props.find((p) => p.key === key)?.line ?? c.line, `${c.prefix}${key}: ${message}`);
+  }
+  return hostProblems.length === 0 ? config : undefined;
 }

@@ -45,12 +45,15 @@ function load(channelLines: string[]) {
 const errorsOf = (d: readonly Diagnostic[]) => d.filter((x) => x.severity === 'error').map((x) => x.message);
 
 test("Flume's class name and keys are accepted, with Flume's defaults", () => {
-  const r = load(['type = org.apache.flume.channel.file.FileChannel', 'dataDirs = /d1, /d2']);
+  const root = tempDir();
+  roots.push(root);
+  const [d1, d2] = [path.join(root, 'd1'), path.join(root, 'd2')];
+  const r = load(['type = org.apache.flume.channel.file.FileChannel', `dataDirs = ${d1}, ${d2}`]);
   assert.deepEqual(errorsOf(r.diagnostics), []);
   const c = r.topology!.channels[0]!;
   assert.equal(c.type, 'file');
   const config = factoryConfig(c);
-  assert.deepEqual(config['dataDirs'], ['/d1', '/d2']);
+  assert.deepEqual(config['dataDirs'], [d1, d2]);
   assert.equal(config['capacity'], 1_000_000);
   assert.equal(config['transactionCapacity'], 10_000);
   assert.equal(config['checkpointInterval'], 30_000);
@@ -106,4 +109,75 @@ test('the directories default under the agent data dir, created at open', async 
   assert.equal(counters.get('Open'), 1);
   await store.close();
   assert.ok(fs.existsSync(path.join(dataDir, 'c1', 'checkpoint', 'checkpoint')));
+});
+
+test('missing configured directories pass the check untouched, and are created at open with mode 0700', async () => {
+  const root = tempDir();
+  roots.push(root);
+  const cp = path.join(root, 'new', 'checkpoint');
+  const backup = path.join(root, 'new', 'backup');
+  const d1 = path.join(root, 'new', 'data', 'one');
+  const d2 = path.join(root, 'other', 'two');
+  const r = load(['type = file', `checkpointDir = ${cp}`, `dataDirs = ${d1},${d2}`, 'useDualCheckpoints = true', `backupCheckpointDir = ${backup}`]);
+  assert.deepEqual(errorsOf(r.diagnostics), []);
+  assert.equal(fs.existsSync(path.join(root, 'new')), false, 'the check creates nothing');
+  assert.equal(fs.existsSync(path.join(root, 'other')), false, 'the check creates nothing');
+
+  const { logger } = captureLogger();
+  const store = fileChannel.create(factoryConfig(r.topology!.channels[0]!) as never, { agent: 'a1', name: 'c1', logger, counters: new Counters(), dataDir: root });
+  await store.open();
+  const created = [path.join(root, 'new'), cp, backup, path.join(root, 'new', 'data'), d1, path.join(root, 'other'), d2];
+  for (const dir of created) {
+    const stat = fs.statSync(dir);
+    assert.ok(stat.isDirectory(), dir);
+    assert.equal((stat.mode & 0o777).toString(8), '700', `mode of ${dir}`);
+  }
+  assert.equal(await store.commit('p', numbered(0, 3)), 'ok');
+  await store.close();
+});
+
+test('a directory that cannot be created is an error naming the key, the path and why: at check time and at open', async () => {
+  const root = tempDir();
+  roots.push(root);
+  const file = path.join(root, 'a-file');
+  fs.writeFileSync(file, 'x');
+  const bad = path.join(file, 'data');
+  const lines = ['type = file', `checkpointDir = ${path.join(root, 'cp')}`, `dataDirs = ${bad}`];
+  const r = load(lines);
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  assert.equal(errors.length, 1, errors.map((e) => e.message).join('\n'));
+  assert.equal(errors[0]!.message, `a1.channels.c1.dataDirs: cannot create directory ${bad}: ${file} is not a directory`);
+  assert.equal(errors[0]!.line, 4 + lines.indexOf(`dataDirs = ${bad}`) + 1, 'reported at the dataDirs line');
+  assert.equal(fs.existsSync(path.join(root, 'cp')), false, 'the check creates nothing');
+
+  // The same problem appearing between the check and the start fails the open, as clearly.
+  const good = path.join(root, 'later', 'data');
+  const ok = load(['type = file', `checkpointDir = ${path.join(root, 'cp')}`, `dataDirs = ${good}`]);
+  assert.deepEqual(errorsOf(ok.diagnostics), []);
+  fs.writeFileSync(path.join(root, 'later'), 'x');
+  const { logger } = captureLogger();
+  const store = fileChannel.create(factoryConfig(ok.topology!.channels[0]!) as never, { agent: 'a1', name: 'c1', logger, counters: new Counters(), dataDir: root });
+  await assert.rejects(store.open(), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'SLUICE_ERR_CONFIG');
+    assert.equal(err.message, `file channel c1, dataDirs: cannot create directory ${good}: ${path.join(root, 'later')} is not a directory`);
+    return true;
+  });
+});
+
+test('a parent directory this process cannot write into is reported at check time as permission denied', { skip: process.getuid?.() === 0 ? 'root may write anywhere: the permission case needs an unprivileged user' : false }, () => {
+  const root = tempDir();
+  roots.push(root);
+  const locked = path.join(root, 'locked');
+  fs.mkdirSync(locked, { mode: 0o500 });
+  const errors = errorsOf(load(['type = file', `checkpointDir = ${path.join(locked, 'cp')}`, `dataDirs = ${path.join(root, 'd')}`]).diagnostics);
+  assert.deepEqual(errors, [`a1.channels.c1.checkpointDir: cannot create directory ${path.join(locked, 'cp')}: permission denied: cannot create a directory in ${locked}`]);
+});
+
+test('an existing file named as a directory is reported at check time', () => {
+  const root = tempDir();
+  roots.push(root);
+  const file = path.join(root, 'cp');
+  fs.writeFileSync(file, 'x');
+  const errors = errorsOf(load(['type = file', `checkpointDir = ${file}`, `dataDirs = ${path.join(root, 'd')}`]).diagnostics);
+  assert.deepEqual(errors, [`a1.channels.c1.checkpointDir: cannot use directory ${file}: ${file} exists and is not a directory`]);
 });

@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defineFactory } from '@sluice/config';
+import { defineFactory, type HostProblem } from '@sluice/config';
+import { dirProblem } from './dir-probe.js';
 import { FileChannelStore } from './file-store.js';
 
 /** Flume's code default (2^31 − 1 − 500 MiB); its User Guide says 2146435071, accepted as the maximum. */
@@ -11,15 +13,19 @@ const keys = {
   checkpointDir: {
     format: 'string',
     default: '',
-    doc: 'Directory of the checkpoint. Default: <agent data dir>/<channel>/checkpoint (created). A directory given here must exist.',
+    doc: 'Directory of the checkpoint, created (mode 0700) when missing. Default: <agent data dir>/<channel>/checkpoint.',
   },
   dataDirs: {
     format: 'list-comma',
     default: [],
-    doc: 'Comma-separated data directories for the log; commits are spread over them round robin. Default: <agent data dir>/<channel>/data (created). Directories given here must exist.',
+    doc: 'Comma-separated data directories for the log, created (mode 0700) when missing; commits are spread over them round robin. Default: <agent data dir>/<channel>/data.',
   },
   useDualCheckpoints: { format: 'bool', default: false, doc: 'Also write every checkpoint to backupCheckpointDir (used when the main one is damaged).' },
-  backupCheckpointDir: { format: 'string', default: '', doc: 'Directory of the backup checkpoint; required with useDualCheckpoints, must differ from checkpointDir.' },
+  backupCheckpointDir: {
+    format: 'string',
+    default: '',
+    doc: 'Directory of the backup checkpoint, created (mode 0700) when missing; required with useDualCheckpoints, must differ from checkpointDir.',
+  },
   compressBackupCheckpoint: { format: 'bool', default: false, doc: 'Accepted for compatibility; Sluice checkpoints are compact and written uncompressed (a warning says so).' },
   capacity: { format: 'int', default: 1_000_000, min: 1, doc: 'Most events the channel holds (committed, not yet acknowledged by a sink).' },
   transactionCapacity: { format: 'int', default: 10_000, min: 1, doc: 'Most events in one put or take batch; at most capacity.' },
@@ -60,6 +66,15 @@ const keys = {
   'use-log-replay-v1': { format: 'bool', default: false, doc: 'Accepted for compatibility; has no effect.' },
 } as const;
 
+/** The directories the configuration names, each with its key (the defaults live under the agent's data dir). */
+function configuredDirs(config: { checkpointDir: string; dataDirs: readonly string[]; useDualCheckpoints: boolean; backupCheckpointDir: string }): [string, string][] {
+  return [
+    ...(config.checkpointDir !== '' ? [['checkpointDir', config.checkpointDir] as [string, string]] : []),
+    ...config.dataDirs.map((d) => ['dataDirs', d] as [string, string]),
+    ...(config.useDualCheckpoints && config.backupCheckpointDir !== '' ? [['backupCheckpointDir', config.backupCheckpointDir] as [string, string]] : []),
+  ];
+}
+
 /** The `file` channel: a durable write-ahead log with checkpoints (Flume's FileChannel keys). */
 export const fileChannel = defineFactory({
   kind: 'channel',
@@ -94,14 +109,24 @@ export const fileChannel = defineFactory({
     }
     return errors;
   },
+  checkHost(config) {
+    const problems: HostProblem[] = [];
+    for (const [key, dir] of configuredDirs(config)) {
+      const problem = dirProblem(dir);
+      if (problem === undefined) continue;
+      const verb = fs.existsSync(dir) ? 'use' : 'create';
+      problems.push({ key, message: `cannot ${verb} directory ${dir}: ${problem}` });
+    }
+    return problems;
+  },
   create(config, ctx) {
     const base = path.join(ctx.dataDir, ctx.name);
     const checkpointDir = config.checkpointDir || path.join(base, 'checkpoint');
     const dataDirs = config.dataDirs.length > 0 ? config.dataDirs : [path.join(base, 'data')];
-    const createMissing = [
-      ...(config.checkpointDir ? [] : [checkpointDir]),
-      ...(config.dataDirs.length > 0 ? [] : dataDirs),
-    ];
+    const backupCheckpointDir = config.useDualCheckpoints ? config.backupCheckpointDir : undefined;
+    // Every directory is created when missing, as Flume does (recursively, mode 0700).
+    const createMissing = [checkpointDir, ...dataDirs, ...(backupCheckpointDir ? [backupCheckpointDir] : [])];
+    const dirKeys = Object.fromEntries(configuredDirs(config).map(([key, dir]) => [path.resolve(dir), key]));
     if (config.compressBackupCheckpoint) {
       ctx.logger.warn('compressBackupCheckpoint is ignored: the backup checkpoint is written uncompressed.');
     }
@@ -112,7 +137,7 @@ export const fileChannel = defineFactory({
       {
         name: ctx.name,
         checkpointDir,
-        backupCheckpointDir: config.useDualCheckpoints ? config.backupCheckpointDir : undefined,
+        backupCheckpointDir,
         dataDirs,
         capacity: config.capacity,
         checkpointIntervalMs: config.checkpointInterval,
@@ -125,6 +150,7 @@ export const fileChannel = defineFactory({
         repair: config.repair,
         syncDelayMs: config.fsyncDelayMs,
         createMissing,
+        dirKeys,
       },
       ctx,
     );

@@ -10,6 +10,7 @@ import {
 } from '@sluice/core';
 import { CHECKPOINT_FILE, encodeCheckpoint, writeCheckpoint, type CheckpointData } from './checkpoint.js';
 import { DirLock } from './dir-lock.js';
+import { dirProblem } from './dir-probe.js';
 import { DiskSpace } from './disk-space.js';
 import { fileError, isNoSpace } from './errors.js';
 import { LazyBatch } from './lazy-batch.js';
@@ -68,10 +69,12 @@ export interface FileStoreOptions {
   /** Skip damaged records in the middle of the log (logging what is lost) instead of refusing to open. */
   readonly repair: boolean;
   /**
-   * Directories created when missing (the defaults under the agent's data dir); any other missing
-   * directory is an error, so that a typo never sends the data somewhere unexpected.
+   * Directories created (recursively, mode 0700) when missing; any other missing directory is an
+   * error. The `file` channel lists all of its directories here, as Flume creates them.
    */
   readonly createMissing?: readonly string[];
+  /** The configuration key of each directory (by resolved path), to name it in errors. */
+  readonly dirKeys?: Readonly<Record<string, string>>;
   /** Memory for batch bytes kept after commit so that takes need not read them back (default 64 MiB). */
   readonly readCacheBytes?: number;
   /** Committed transaction ids remembered to answer 'duplicate' (default 10,000). */
@@ -265,22 +268,32 @@ export class FileChannelStore implements ChannelStore {
     const unique = [...new Set(all.map((d) => path.resolve(d)))];
     const creatable = new Set((this.opts.createMissing ?? []).map((d) => path.resolve(d)));
     for (const dir of unique) {
+      const key = this.opts.dirKeys?.[dir];
+      const what = `file channel ${this.opts.name}${key === undefined ? '' : `, ${key}`}`;
       let stat: fs.Stats | undefined;
       try {
         stat = fs.statSync(dir);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError('setup', `cannot use directory ${dir}: ${(err as Error).message}`, err);
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fileError('setup', `${what}: cannot use directory ${dir}: ${(err as Error).message}`, err);
       }
       if (stat === undefined) {
-        if (!creatable.has(dir)) throw fileError('setup', `directory ${dir} does not exist; create it or fix the path`);
-        const first = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        if (!creatable.has(dir)) throw fileError('setup', `${what}: directory ${dir} does not exist; create it or fix the path`);
+        let first: string | undefined;
+        try {
+          first = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        } catch (err) {
+          const reason = dirProblem(dir) ?? (err as Error).message;
+          throw fileError('setup', `${what}: cannot create directory ${dir}: ${reason}`, err);
+        }
+        this.logger.info({ dir, key }, 'Created a missing file channel directory.');
         // Make the new directory entries durable, from the deepest up to the first one created.
         for (let d = dir; first !== undefined; d = path.dirname(d)) {
           fsyncDir(path.dirname(d));
           if (d === first) break;
         }
       } else if (!stat.isDirectory()) {
-        throw fileError('setup', `${dir} is not a directory`);
+        throw fileError('setup', `${what}: ${dir} is not a directory`);
       }
     }
     for (const dir of unique) this.locks.push(DirLock.acquire(dir, this.logger));

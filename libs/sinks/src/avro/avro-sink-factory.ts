@@ -32,12 +32,12 @@ export const AVRO_SINK_KEYS = {
     default: false,
     doc: "Accept any server certificate (encrypts without authenticating the server; for tests). Otherwise the truststore, or the system's CA store.",
   },
-  truststore: { format: 'string', default: '', doc: 'Path of the truststore with the CA certificates to trust (PKCS12, or PEM).' },
-  'truststore-password': { format: 'string', default: '', doc: 'Password of the truststore (PKCS12).' },
+  truststore: { format: 'string', default: '', doc: 'Path of the truststore with the CA certificates to trust (JKS, PKCS12, or PEM).' },
+  'truststore-password': { format: 'string', default: '', doc: 'Password of the truststore (JKS: checks the file; PKCS12).' },
   'truststore-type': {
     format: 'string',
     default: '',
-    doc: '`PKCS12` or `PEM`. JKS/JCEKS cannot be read: convert with `keytool -importkeystore -deststoretype PKCS12`. Empty: taken from the file.',
+    doc: '`JKS`, `PKCS12` or `PEM`. JCEKS cannot be read: convert with `keytool -importkeystore -deststoretype PKCS12`. Empty: taken from the file.',
   },
   'ssl-verify-hostname': {
     format: 'bool',

@@ -275,26 +275,33 @@ test('TLS: truststore (PEM and PKCS12), trust-all-certs, and a TLS mismatch logg
   }
 });
 
-test('TLS: a JKS truststore is refused at start with the keytool remedy', async (t) => {
+test('TLS: a JCEKS truststore is refused at start with the keytool remedy; a JKS one is read, a wrong password names the file', async (t) => {
   const certs = makeTestCertFiles();
   if (typeof certs === 'string') {
     requireOrSkip(t, false, certs);
     return;
   }
   try {
-    const k = avroSink.create(configFor(avroSink, { hostname: '127.0.0.1', port: 4141, ssl: true, truststore: certs.jks }), fakeContext());
-    await assert.rejects(k.start(), /avro sink k1: truststore .*ks\.jks is a JKS keystore.*keytool -importkeystore/);
+    const k = avroSink.create(configFor(avroSink, { hostname: '127.0.0.1', port: 4141, ssl: true, truststore: certs.jceks }), fakeContext());
+    await assert.rejects(k.start(), /avro sink k1: truststore .*ks\.jceks is a JCEKS keystore.*keytool -importkeystore/);
+    if (!requireOrSkip(t, certs.jksTrust !== undefined, 'keytool is not available')) return;
+    const wrong = avroSink.create(configFor(avroSink, { hostname: '127.0.0.1', port: 4141, ssl: true, truststore: certs.jksTrust!, 'truststore-password': 'wrong' }), fakeContext());
+    await assert.rejects(wrong.start(), (err: Error) => {
+      assert.ok(err.message.includes(`truststore ${certs.jksTrust}: the password is wrong`), err.message);
+      return true;
+    });
   } finally {
     certs.remove();
   }
 });
 
-test('check: Java cipher suites, a JKS truststore type and an impossible protocol range are errors', () => {
+test('check: Java cipher suites, a JCEKS truststore type and an impossible protocol range are errors', () => {
   const errors = (values: Record<string, unknown>): string[] =>
     avroSink.check!({ ...configFor(avroSink, { hostname: 'collector', port: 4141 }), ...values } as AvroSinkConfig);
   assert.deepEqual(errors({}), []);
   assert.match(errors({ 'exclude-cipher-suites': 'TLS_RSA_WITH_NULL_SHA' }).join(), /ssl-ciphers/);
-  assert.match(errors({ ssl: true, truststore: '/t.jks', 'truststore-type': 'JKS' }).join(), /keytool/);
+  assert.deepEqual(errors({ ssl: true, truststore: '/t.jks', 'truststore-type': 'JKS' }), []);
+  assert.match(errors({ ssl: true, truststore: '/t.jceks', 'truststore-type': 'JCEKS' }).join(), /keytool/);
   assert.match(errors({ ssl: true, 'include-protocols': ['TLSv1.2'], 'exclude-protocols': ['TLSv1.2'] }).join(), /no TLS version/);
 });
 

@@ -3,7 +3,7 @@ import type { AvroSinkConfig } from './avro-sink-factory.js';
 
 /**
  * The client's TLS settings from the sink's keys, or undefined when `ssl` is off:
- * `trust-all-certs`, or the CA certificates of `truststore` (PKCS12 or PEM; JKS refused with the
+ * `trust-all-certs`, or the CA certificates of `truststore` (JKS, PKCS12 or PEM; JCEKS refused with the
  * keytool remedy), else the system's CA store; `ssl-verify-hostname`; the protocol range from
  * `include-protocols`/`exclude-protocols`; `ssl-ciphers`. Throws SLUICE_ERR_CONFIG on a bad store.
  */

@@ -17,12 +17,12 @@ export const AVRO_SOURCE_KEYS = {
     doc: '`deflate`: each direction of a connection is one zlib stream (Flume\'s layout). Must match the sending sink; there is no negotiation.',
   },
   ssl: { format: 'bool', default: false, doc: 'Serve TLS. Needs `keystore`, or `ssl-key` and `ssl-cert`.' },
-  keystore: { format: 'string', default: '', doc: 'Path of the keystore holding the server key and certificate chain (PKCS12, or PEM).' },
+  keystore: { format: 'string', default: '', doc: 'Path of the keystore holding the server key and certificate chain (JKS, PKCS12, or PEM).' },
   'keystore-password': { format: 'string', default: '', doc: 'Password of the keystore.' },
   'keystore-type': {
     format: 'string',
     default: '',
-    doc: '`PKCS12` or `PEM`. JKS/JCEKS cannot be read: convert with `keytool -importkeystore -deststoretype PKCS12`. Empty: taken from the file (Flume defaults to JKS, whose Java loader also reads PKCS12).',
+    doc: '`JKS`, `PKCS12` or `PEM`. JCEKS cannot be read: convert with `keytool -importkeystore -deststoretype PKCS12`. Empty: taken from the file (Flume defaults to JKS, whose Java loader also reads PKCS12).',
   },
   'ssl-key': { format: 'string', default: '', doc: 'Sluice extension: PEM file of the private key, with `ssl-cert`, instead of a keystore.' },
   'ssl-cert': { format: 'string', default: '', doc: 'Sluice extension: PEM file of the certificate chain, with `ssl-key`.' },
@@ -74,7 +74,7 @@ function check(config: AvroSourceConfig): string[] {
     const keystore = config.keystore !== '';
     const pem = config['ssl-key'] !== '' || config['ssl-cert'] !== '';
     if (keystore && pem) errors.push('ssl: set either keystore or ssl-key + ssl-cert, not both');
-    else if (!keystore && !pem) errors.push('ssl = true needs keystore (PKCS12 or PEM), or ssl-key and ssl-cert (PEM files)');
+    else if (!keystore && !pem) errors.push('ssl = true needs keystore (JKS, PKCS12 or PEM), or ssl-key and ssl-cert (PEM files)');
     else if (pem && (config['ssl-key'] === '' || config['ssl-cert'] === '')) errors.push('ssl-key and ssl-cert go together');
     if (keystore && config['keystore-type'].trim() !== '') attempt(() => checkStoreType(config['keystore-type'], config.keystore, 'keystore'));
     const include = config['include-protocols'];

@@ -237,7 +237,7 @@ test('TLS: PEM key + certificate, and a PKCS12 keystore whose type is taken from
   }
 });
 
-test('TLS: a JKS keystore is refused at start with the keytool remedy', async (t) => {
+test('TLS: a JCEKS keystore is refused at start with the keytool remedy', async (t) => {
   const certs = makeTestCertFiles();
   if (typeof certs === 'string') {
     requireOrSkip(t, false, certs);
@@ -245,10 +245,37 @@ test('TLS: a JKS keystore is refused at start with the keytool remedy', async (t
   }
   try {
     const source = avroSource.create(
-      configFor(avroSource, { bind: '127.0.0.1', port: 0, ssl: true, keystore: certs.jks, 'keystore-password': 'x' }),
+      configFor(avroSource, { bind: '127.0.0.1', port: 0, ssl: true, keystore: certs.jceks, 'keystore-password': 'x' }),
       fakeSourceContext(new FakeChannel().emit),
     );
-    await assert.rejects(source.start(), /keytool -importkeystore -srckeystore .*ks\.jks .*-deststoretype PKCS12/);
+    await assert.rejects(source.start(), /keytool -importkeystore -srckeystore .*ks\.jceks -srcstoretype JCEKS .*-deststoretype PKCS12/);
+  } finally {
+    certs.remove();
+  }
+});
+
+test('TLS: a JKS keystore made by keytool serves TLS, with Flume’s default keystore-type; a wrong password names the file', async (t) => {
+  const certs = makeTestCertFiles();
+  if (typeof certs === 'string') {
+    requireOrSkip(t, false, certs);
+    return;
+  }
+  try {
+    if (!requireOrSkip(t, certs.jks !== undefined, 'keytool is not available')) return;
+    const source = avroSource.create(
+      configFor(avroSource, { bind: '127.0.0.1', port: 0, ssl: true, keystore: certs.jks!, 'keystore-password': 'changeit', 'keystore-type': 'JKS' }),
+      fakeSourceContext(new FakeChannel().emit),
+    );
+    await source.start();
+    await source.stop();
+    const wrong = avroSource.create(
+      configFor(avroSource, { bind: '127.0.0.1', port: 0, ssl: true, keystore: certs.jks!, 'keystore-password': 'wrong' }),
+      fakeSourceContext(new FakeChannel().emit),
+    );
+    await assert.rejects(wrong.start(), (err: Error) => {
+      assert.ok(err.message.includes(`keystore ${certs.jks}: the password is wrong`), err.message);
+      return true;
+    });
   } finally {
     certs.remove();
   }
@@ -264,7 +291,8 @@ test('check: every key combination that cannot work is reported', () => {
   assert.match(errors({ ssl: true }).join(), /needs keystore/);
   assert.match(errors({ ssl: true, keystore: '/k.p12', 'ssl-key': '/k.pem', 'ssl-cert': '/c.pem' }).join(), /either keystore or ssl-key/);
   assert.match(errors({ ssl: true, 'ssl-key': '/k.pem' }).join(), /go together/);
-  assert.match(errors({ ssl: true, keystore: '/etc/k.jks', 'keystore-type': 'JKS' }).join(), /keytool -importkeystore/);
+  assert.deepEqual(errors({ ssl: true, keystore: '/etc/k.jks', 'keystore-type': 'JKS' }), []);
+  assert.match(errors({ ssl: true, keystore: '/etc/k.jceks', 'keystore-type': 'JCEKS' }).join(), /keytool -importkeystore/);
   assert.match(errors({ ssl: true, keystore: '/k.p12', 'include-protocols': ['TLSv1.1', 'TLSv1.3'] }).join(), /contiguous/);
   assert.match(errors({ 'include-cipher-suites': 'TLS_AES_128_GCM_SHA256' }).join(), /ssl-ciphers/);
   assert.match(errors({ ipFilter: true }).join(), /needs ipFilterRules/);

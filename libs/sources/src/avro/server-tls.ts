@@ -13,7 +13,7 @@ function readPem(key: string, path: string): Buffer {
 
 /**
  * The server's TLS material from the source's keys, or undefined when `ssl` is off: `keystore`
- * (PKCS12 or PEM; JKS refused with the keytool remedy) or the PEM pair `ssl-key` + `ssl-cert`,
+ * (JKS, PKCS12 or PEM; JCEKS refused with the keytool remedy) or the PEM pair `ssl-key` + `ssl-cert`,
  * the protocol range from `include-protocols`/`exclude-protocols`, and `ssl-ciphers`.
  * Throws SLUICE_ERR_CONFIG when a file cannot be read or holds the wrong thing.
  */
