@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -164,13 +165,23 @@ test('a directory that cannot be created is an error naming the key, the path an
   });
 });
 
-test('a parent directory this process cannot write into is reported at check time as permission denied', { skip: process.getuid?.() === 0 ? 'root may write anywhere: the permission case needs an unprivileged user' : false }, () => {
+test('a parent directory the agent cannot write into is reported at check time as permission denied', () => {
   const root = tempDir();
   roots.push(root);
   const locked = path.join(root, 'locked');
-  fs.mkdirSync(locked, { mode: 0o500 });
+  fs.mkdirSync(locked, { mode: 0o555 });
+  const want = `permission denied: cannot create a directory in ${locked}`;
+  if (process.getuid?.() === 0) {
+    // Root may write anywhere: the probe runs as an unprivileged user, as an agent would.
+    fs.chmodSync(root, 0o755);
+    const probe = `process.stdout.write(String(require(${JSON.stringify(path.join(__dirname, 'dir-probe.js'))}).dirProblem(${JSON.stringify(path.join(locked, 'cp'))})))`;
+    const child = spawnSync(process.execPath, ['-e', probe], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout, want);
+    return;
+  }
   const errors = errorsOf(load(['type = file', `checkpointDir = ${path.join(locked, 'cp')}`, `dataDirs = ${path.join(root, 'd')}`]).diagnostics);
-  assert.deepEqual(errors, [`a1.channels.c1.checkpointDir: cannot create directory ${path.join(locked, 'cp')}: permission denied: cannot create a directory in ${locked}`]);
+  assert.deepEqual(errors, [`a1.channels.c1.checkpointDir: cannot create directory ${path.join(locked, 'cp')}: ${want}`]);
 });
 
 test('an existing file named as a directory is reported at check time', () => {
