@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { requireOrSkip } from '@sluice/core';
-import { AgentProcess, cleanup, readRolledLines, tally, tempDir, waitFor, type SluiceCommand } from '../support/agent.js';
+import { AgentProcess, cleanup, readRolledLines, tally, tempDir, waitFor, type SluiceCommand, type Status } from '../support/agent.js';
 
 /*
  * The operator's install: `npm run package`'s tarball, installed with `npm install -g` into an
  * empty prefix with no registry reachable, gives a `sluice` that runs outside the checkout:
  * --version, check, an agent moving every event seq → memory → file_roll, ctl, a graceful stop.
- * The systemd unit, pointed at that installed command, passes `systemd-analyze verify`.
+ * The systemd unit, pointed at that installed command, passes `systemd-analyze verify`, and its
+ * command lines (check, agent, reload) do what they should when run by hand.
  */
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -130,7 +131,61 @@ test('the systemd unit runs the installed command and passes systemd-analyze ver
   }
 });
 
-function config(out: string): string {
+test("the unit's ExecStartPre, ExecStart and ExecReload lines work with the installed command", async () => {
+  assertInstalled();
+  // The unit's paths moved into this test's directory; %i is a1; SLUICE_OPTS is unset.
+  const root = join(dir, 'unit');
+  const paths: [string, string][] = [
+    ['/usr/local/bin/sluice', bin],
+    ['/etc/sluice/', join(root, 'etc') + '/'],
+    ['/run/sluice/', join(root, 'run') + '/'],
+    ['/var/lib/sluice/', join(root, 'lib') + '/'],
+  ];
+  const line = (key: string): string[] => {
+    const m = new RegExp(`^${key}=(.*)$`, 'm').exec(readFileSync(UNIT, 'utf8'));
+    assert.ok(m, `the unit has ${key}=`);
+    let text = m[1]!.replaceAll('%i', 'a1').replaceAll('$SLUICE_OPTS', '');
+    for (const [from, to] of paths) text = text.replaceAll(from, to);
+    return text.split(/\s+/).filter((a) => a !== '');
+  };
+  for (const d of ['etc', 'run/a1', 'lib/a1']) mkdirSync(join(root, d), { recursive: true, mode: 0o700 });
+  writeFileSync(join(root, 'etc', 'a1.properties'), config(join(root, 'out'), 'file'));
+
+  const [pre, ...preArgs] = line('ExecStartPre');
+  const check = run(pre!, preArgs, 20_000);
+  assert.equal(check.status, 0, check.stderr);
+
+  const [program, ...args] = line('ExecStart');
+  const agent = spawn(program!, args, { cwd: dir, env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => agent.once('exit', resolve));
+  try {
+    await waitFor(
+      'status.json in the run dir says running',
+      () => {
+        if (agent.exitCode !== null) throw new Error(`agent exited with ${agent.exitCode}:\n${stderr}`);
+        try {
+          const s = JSON.parse(readFileSync(join(root, 'run', 'a1', 'status.json'), 'utf8')) as Status;
+          return s.pid === agent.pid && s.state === 'running' ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      60_000,
+    );
+    // The file channel keeps its checkpoint in the data dir the unit names.
+    assert.ok(existsSync(join(root, 'lib', 'a1', 'c1', 'checkpoint')), 'the file channel is in the data dir the unit names');
+    const [reload, ...reloadArgs] = line('ExecReload');
+    const res = run(reload!, reloadArgs, 120_000);
+    assert.equal(res.status, 0, `${res.stdout}\n${res.stderr}`);
+  } finally {
+    agent.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, stderr);
+});
+
+function config(out: string, channel: 'memory' | 'file' = 'memory'): string {
   return `a1.sources = r1
 a1.channels = c1
 a1.sinks = k1
@@ -138,8 +193,8 @@ a1.sources.r1.type = seq
 a1.sources.r1.totalEvents = ${TOTAL}
 a1.sources.r1.batchSize = 100
 a1.sources.r1.channels = c1
-a1.channels.c1.type = memory
-a1.channels.c1.capacity = 10000
+a1.channels.c1.type = ${channel}
+${channel === 'file' ? 'a1.channels.c1.minimumRequiredSpace = 1048576\n' : ''}a1.channels.c1.capacity = 10000
 a1.channels.c1.transactionCapacity = 100
 a1.sinks.k1.type = file_roll
 a1.sinks.k1.channel = c1
