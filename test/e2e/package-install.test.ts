@@ -156,15 +156,16 @@ test("the unit's ExecStartPre, ExecStart and ExecReload lines work with the inst
   assert.equal(check.status, 0, check.stderr);
 
   const [program, ...args] = line('ExecStart');
-  const agent = spawn(program!, args, { cwd: dir, env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const agent = spawn(program!, args, { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  agent.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  agent.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => agent.once('exit', resolve));
   try {
     await waitFor(
       'status.json in the run dir says running',
       () => {
-        if (agent.exitCode !== null) throw new Error(`agent exited with ${agent.exitCode}:\n${stderr}`);
+        if (agent.exitCode !== null) throw new Error(`agent exited with ${agent.exitCode}:\n${output}`);
         try {
           const s = JSON.parse(readFileSync(join(root, 'run', 'a1', 'status.json'), 'utf8')) as Status;
           return s.pid === agent.pid && s.state === 'running' ? true : undefined;
@@ -182,7 +183,7 @@ test("the unit's ExecStartPre, ExecStart and ExecReload lines work with the inst
   } finally {
     agent.kill('SIGTERM');
   }
-  assert.equal(await exited, 0, stderr);
+  assert.equal(await exited, 0, output);
 });
 
 function config(out: string, channel: 'memory' | 'file' = 'memory'): string {
