@@ -6,6 +6,12 @@ import { join, resolve } from 'node:path';
 
 export const SLUICE = resolve(__dirname, '..', '..', '..', 'apps', 'sluice', 'dist', 'main.js');
 
+/** A `sluice` command line to start: the program and the arguments before the subcommand. */
+export type SluiceCommand = readonly [string, ...string[]];
+
+/** The checkout's compiled CLI, run by this node. */
+export const CHECKOUT_SLUICE: SluiceCommand = [process.execPath, SLUICE];
+
 /** A temp dir for one test, removed by `cleanup`. */
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `sluice-${prefix}-`));
@@ -54,6 +60,8 @@ export class AgentProcess {
     extraArgs: string[] = [],
     /** Variables added to the agent's environment (which is otherwise this process's). */
     env: Record<string, string> = {},
+    /** The `sluice` to run; the checkout's build by default (e.g. an installed command instead). */
+    readonly command?: SluiceCommand,
   ) {
     const conf = join(dir, `${name}.properties`);
     writeFileSync(conf, configText);
@@ -61,9 +69,10 @@ export class AgentProcess {
     // SLUICE_AGENT_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the agent's node,
     // and from there to every worker it forks: for profiling the benchmarks.
     const nodeArgs = (process.env['SLUICE_AGENT_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+    const [program, ...prefix] = command ?? [process.execPath, ...nodeArgs, SLUICE];
     this.child = spawn(
-      process.execPath,
-      [...nodeArgs, SLUICE, 'agent', '-n', name, '-f', conf, '--run-dir', this.runDir, '--data-dir', join(dir, 'data'), '--log-format', 'json', ...extraArgs],
+      program,
+      [...prefix, 'agent', '-n', name, '-f', conf, '--run-dir', this.runDir, '--data-dir', join(dir, 'data'), '--log-format', 'json', ...extraArgs],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
     );
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
@@ -116,7 +125,7 @@ export class AgentProcess {
 
   /** Runs `sluice ctl --run-dir RUN_DIR ...args`; resolves with its exit code and output. */
   ctl(...args: string[]): Promise<CtlResult> {
-    return runCtl(['--run-dir', this.runDir, ...args]);
+    return runCtl(['--run-dir', this.runDir, ...args], { command: this.command });
   }
 
   /** Waits for the agent to exit by itself (no signal sent); returns the exit code. */
@@ -153,10 +162,12 @@ export interface CtlResult {
   readonly stderr: string;
 }
 
-/** Runs `sluice ctl ...args` (bounded: 20 s). */
-export function runCtl(args: readonly string[], options: { uid?: number; gid?: number } = {}): Promise<CtlResult> {
+/** Runs `sluice ctl ...args` (bounded: 20 s), with the checkout's build unless `command` names another. */
+export function runCtl(args: readonly string[], options: { uid?: number; gid?: number; command?: SluiceCommand } = {}): Promise<CtlResult> {
+  const { command = CHECKOUT_SLUICE, ...ids } = options;
+  const [program, ...prefix] = command;
   return new Promise((resolve) => {
-    execFile(process.execPath, [SLUICE, 'ctl', ...args], { timeout: 20_000, ...options }, (err, stdout, stderr) => {
+    execFile(program, [...prefix, 'ctl', ...args], { timeout: 20_000, ...ids }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
