@@ -202,10 +202,10 @@ export class Supervisor {
       }
     });
     child.on('exit', (code, signal) => this.onExit(w, child, code, signal));
-    child.on('error', (err) => logger.error({ err, component: w.name, kind: w.kind }, 'Could not run a worker.'));
+    child.on('error', (err) => logger.error({ err, worker: w.id }, 'Could not run a worker.'));
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
-        logger.error({ component: w.name, kind: w.kind, pid: child.pid }, 'Worker did not become ready in time; killing it.');
+        logger.error({ worker: w.id, workerPid: child.pid }, 'Worker did not become ready in time; killing it.');
         child.kill('SIGKILL');
       }, this.options.startTimeoutMs);
       w.onReady = () => {
@@ -237,7 +237,7 @@ export class Supervisor {
       w.state = 'stopped';
       return;
     }
-    const fields = { component: w.name, kind: w.kind, pid, code, signal };
+    const fields = { worker: w.id, workerPid: pid, code, signal };
     if (w.kind === 'channel' && w.type === 'memory') {
       const size = this.totals.values(counterKey('channel', w.name))['ChannelSize'] ?? 0;
       logger.error({ ...fields, events: size }, 'Memory channel worker died: the events it held are lost (count as of its last report).');
@@ -275,7 +275,7 @@ export class Supervisor {
     const w = this.resolve(component);
     const restart = w.kind === 'channel' && w.type === 'memory' ? [w.id, ...neighbours(this.topology, w.name)] : [w.id];
     return this.exclusive(async () => {
-      this.options.logger.info({ component: w.id, restarting: restart }, 'Restarting by request.');
+      this.options.logger.info({ worker: w.id, restarting: restart }, 'Restarting by request.');
       await this.replace({ stop: [], start: [], restart }, this.topology);
       return { restarted: restart };
     });
@@ -374,7 +374,7 @@ export class Supervisor {
     }
     for (const kind of KINDS_IN_START_ORDER) {
       const ready = await Promise.all(launching.filter((w) => w.kind === kind).map((w) => this.launch(w)));
-      if (ready.includes(false)) logger.warn({ kind }, 'A restarted worker died at start; the restart policy takes over.');
+      if (ready.includes(false)) logger.warn({ workerKind: kind }, 'A restarted worker died at start; the restart policy takes over.');
     }
   }
 
@@ -388,7 +388,7 @@ export class Supervisor {
       await new Promise((r) => setTimeout(r, 25));
     }
     // The channel worker logs the exact count of what it drops when it stops.
-    this.options.logger.error({ component: w.name, events: this.totals.values(key)['ChannelSize'] }, 'Memory channel not drained in time.');
+    this.options.logger.error({ worker: w.id, events: this.totals.values(key)['ChannelSize'] }, 'Memory channel not drained in time.');
   }
 
   /** Graceful stop in Flume's reverse order: sources, then sinks (draining), then channels. */
@@ -427,7 +427,7 @@ export class Supervisor {
     if (child.connected) child.send({ type: 'stop', drain, deadlineMs } satisfies ToWorker);
     else child.kill('SIGTERM');
     const timer = setTimeout(() => {
-      this.options.logger.error({ component: w.name, kind: w.kind }, 'Worker did not stop in time; killing it.');
+      this.options.logger.error({ worker: w.id, workerPid: child.pid }, 'Worker did not stop in time; killing it.');
       child.kill('SIGKILL');
     }, deadlineMs + 1000);
     await exited;

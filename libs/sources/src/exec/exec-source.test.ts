@@ -21,7 +21,7 @@ function exitRecord(ctx: FakeSourceContext) {
 function startedPid(ctx: FakeSourceContext): number {
   const rec = ctx.records.find((r) => r.msg === 'command started');
   assert.ok(rec, 'command started is logged');
-  return rec['pid'] as number;
+  return rec['commandPid'] as number;
 }
 
 test('each stdout line is an event; \\r\\n and \\n are stripped; a last line without \\n is kept', async () => {

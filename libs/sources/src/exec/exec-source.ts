@@ -111,12 +111,12 @@ export class ExecSource implements Source {
       let started = false;
       child.once('spawn', () => {
         started = true;
-        this.logger.info({ command: this.config.command, pid: child.pid }, 'command started');
+        this.logger.info({ command: this.config.command, commandPid: child.pid }, 'command started');
         resolve();
       });
       child.on('error', (err) => {
         if (started) {
-          this.logger.warn({ err, pid: child.pid }, 'command process error');
+          this.logger.warn({ err, commandPid: child.pid }, 'command process error');
           return;
         }
         // Not started: 'close' follows, which decides about a restart.
@@ -216,7 +216,7 @@ export class ExecSource implements Source {
     clearTimeout(timer);
     if (first === 'grace') {
       const left = [...tree, ...descendantsOf(child.pid)].filter(isAlive);
-      this.logger.warn({ pid: child.pid, left: left.length, graceMs: KILL_GRACE_MS }, 'command ignored SIGTERM; sending SIGKILL');
+      this.logger.warn({ commandPid: child.pid, left: left.length, graceMs: KILL_GRACE_MS }, 'command ignored SIGTERM; sending SIGKILL');
       signalAll(left, 'SIGKILL');
       await exited;
     }
