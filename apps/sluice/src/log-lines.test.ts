@@ -47,7 +47,7 @@ interface Status {
   components: { id: string; pid: number | null; state: string }[];
 }
 
-test("every line the supervisor and its workers log has each key once", async (t) => {
+test("an agent logs JSON lines only, each key once per line, its config warnings among them", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-log-lines-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const conf = join(dir, 'a1.properties');
@@ -82,8 +82,9 @@ test("every line the supervisor and its workers log has each key once", async (t
   const args = [SLUICE, 'agent', '-n', 'a1', '-f', conf, '--run-dir', runDir, '--data-dir', join(dir, 'data'), '--log-format', 'json', '--log-level', 'debug'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let stderr = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   t.after(() => child.kill('SIGKILL'));
   const status = (): Status | undefined => {
@@ -101,7 +102,8 @@ test("every line the supervisor and its workers log has each key once", async (t
   process.kill(sinkPid, 'SIGKILL');
   await waitFor('the sink group restarted', () => status()?.components.find((c) => c.id === 'sink:g1' && c.pid !== sinkPid));
   child.kill('SIGTERM');
-  assert.equal(await exited, 0, output);
+  assert.equal(await exited, 0, output + stderr);
+  assert.equal(stderr, '', 'nothing but JSON lines on stdout');
 
   const lines = output.split('\n').filter((l) => l.startsWith('{'));
   const messages = new Set(lines.map((l) => (JSON.parse(l) as { msg: string }).msg));
@@ -109,6 +111,11 @@ test("every line the supervisor and its workers log has each key once", async (t
     assert.ok(messages.has(msg), `logged: ${msg}`);
   }
   assert.ok(lines.length > 15, `${lines.length} lines`);
+  const warning = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'Config warning.');
+  assert.equal(warning?.['level'], 40, 'the config warning is logged at warn');
+  assert.equal(warning?.['file'], conf);
+  assert.equal(warning?.['line'], 15);
+  assert.match(String(warning?.['problem']), /capacityy: unknown key .*did you mean "capacity"/);
   for (const line of lines) {
     const keys = topLevelKeys(line);
     assert.deepEqual(keys, [...new Set(keys)], line);

@@ -14,16 +14,29 @@ function read(cmd: ParsedCommand): TopologyResult {
   return loadAgentConfig({ file, agent: String(cmd.values['name']), registry: defaultRegistry(), strict: Boolean(cmd.values['strict']) });
 }
 
-/** Loads and validates the config, printing every diagnostic; exits 1 on any error. */
-export function load(cmd: ParsedCommand) {
+/**
+ * Loads and validates the config. An invalid one is refused: every diagnostic is printed to
+ * stderr as `sluice check` prints it, and the process exits 1. A valid one's warnings are printed
+ * there too, or, given the agent's logger, logged at warn with their file and line.
+ */
+export function load(cmd: ParsedCommand, logger?: Logger) {
   const result = read(cmd);
-  if (result.diagnostics.length > 0) process.stderr.write(formatDiagnostics(result.diagnostics) + '\n');
   if (!result.topology) {
+    process.stderr.write(formatDiagnostics(result.diagnostics) + '\n');
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
     process.stderr.write(`${String(cmd.values['conf-file'])}: ${errors} error(s); nothing was started.\n`);
     process.exit(1);
   }
+  if (logger) logWarnings(logger, result.diagnostics);
+  else if (result.diagnostics.length > 0) process.stderr.write(formatDiagnostics(result.diagnostics) + '\n');
   return result.topology;
+}
+
+/** Logs the warnings of a valid config, one line each, in line order. */
+function logWarnings(logger: Logger, diagnostics: TopologyResult['diagnostics']): void {
+  for (const d of [...diagnostics].sort((a, b) => a.line - b.line)) {
+    if (d.severity === 'warning') logger.warn({ file: d.file, line: d.line, problem: d.message }, 'Config warning.');
+  }
 }
 
 /** `--metrics-port`, or Flume's `-Dflume.monitoring.type=http [-Dflume.monitoring.port=P]`. */
@@ -49,7 +62,7 @@ export async function runAgent(cmd: ParsedCommand): Promise<void> {
   for (const note of cmd.notes) logger.info(note);
   const monitor = monitorOption(cmd);
   const reloadIntervalMs = durationFlag(cmd.values, 'reload-interval', 1000, 30_000);
-  const topology = load(cmd);
+  const topology = load(cmd, logger);
   // SIGTERM, SIGINT, `ctl stop` and --exit-after share one graceful stop: a second request waits for it.
   let stopping: Promise<never> | undefined;
   const stop = () =>
@@ -77,6 +90,7 @@ export async function runAgent(cmd: ParsedCommand): Promise<void> {
     monitor,
     loadTopology: () => {
       const result = read(cmd);
+      if (result.topology) logWarnings(logger, result.diagnostics);
       return { topology: result.topology, errors: result.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostics([d])) };
     },
     onStopRequest: () => void stop(),
