@@ -78,6 +78,12 @@ test('an over-long line is answered FAILED and skipped; the lines around it are 
   assert.equal(c.replies(), `OK\n${TOO_LONG(8)}OK\n`);
   assert.deepEqual(ch.bodies(), ['1234567', 'ok']);
   assert.equal(ctx.counters.get('EventReadFail'), 1);
+  c.socket.write('123456789\nalso too long\n');
+  await waitUntil(() => ctx.counters.get('EventReadFail') === 3, 'two more refused');
+  const warned = ctx.records.filter((r) => r.level === 40 && /max-line-length/.test(r.msg));
+  assert.equal(warned.length, 1, 'logged once per connection');
+  assert.equal(warned[0]!['maxLineLength'], 8);
+  assert.equal(warned[0]!['peer'], `127.0.0.1:${c.socket.localPort}`);
   c.socket.end();
   await c.closed;
   await source.stop();

@@ -95,8 +95,7 @@ export class NetcatSource implements Source {
       socket.destroy();
       return;
     }
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    const logger = this.ctx.logger.child({ remote });
+    const logger = this.ctx.logger.child({ peer: `${socket.remoteAddress}:${socket.remotePort}` });
     const connection = new NetcatConnection(socket, {
       maxLineLength: this.config['max-line-length'],
       utf8: /^utf-?8$/i.test(this.config.encoding.trim()),
