@@ -79,7 +79,7 @@ test("an agent logs JSON lines only, each key once per line, its config warnings
     ].join('\n'),
   );
   const runDir = join(dir, 'run');
-  const args = [SLUICE, 'agent', '-n', 'a1', '-f', conf, '--run-dir', runDir, '--data-dir', join(dir, 'data'), '--log-format', 'json', '--log-level', 'debug'];
+  const args = [SLUICE, 'agent', '-n', 'a1', '-f', conf, '--run-dir', runDir, '--data-dir', join(dir, 'data'), '--log-format', 'json', '--log-level', 'debug', '-Dflume.root.logger=WARN,console', '-Dflume.log.dir=/var/log/flume', '-Dorg.apache.flume.log.rawdata=true'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let stderr = '';
@@ -111,6 +111,10 @@ test("an agent logs JSON lines only, each key once per line, its config warnings
     assert.ok(messages.has(msg), `logged: ${msg}`);
   }
   assert.ok(lines.length > 15, `${lines.length} lines`);
+  assert.ok(lines.some((l) => l.includes('"level":20')), '--log-level debug wins over -Dflume.root.logger=WARN');
+  const ignored = lines.filter((l) => l.includes('-D properties are ignored'));
+  assert.equal(ignored.length, 1, 'the ignored -D properties are listed once');
+  assert.deepEqual((JSON.parse(ignored[0]!) as { properties: string[] }).properties, ['flume.log.dir', 'org.apache.flume.log.rawdata']);
   const warning = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'Config warning.');
   assert.equal(warning?.['level'], 40, 'the config warning is logged at warn');
   assert.equal(warning?.['file'], conf);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { createLogger, SluiceError, type LogFormat, type Logger } from '@sluice/core';
 import { formatDiagnostics, loadAgentConfig, type TopologyResult } from '@sluice/config';
 import { DEFAULT_RESTART_POLICY, DEFAULT_TUNING, defaultDataDir, defaultRegistry, defaultRunDir, Supervisor } from '@sluice/runtime';
-import { durationFlag, type ParsedCommand } from './cli-args.js';
+import { durationFlag, ignoredDefines, logLevel, type ParsedCommand } from './cli-args.js';
 
 /** Flume's HTTP monitor port when `-Dflume.monitoring.type=http` names none. */
 const FLUME_MONITORING_PORT = 41414;
@@ -57,9 +57,13 @@ export async function runAgent(cmd: ParsedCommand): Promise<void> {
   const agent = String(cmd.values['name']);
   const format = (cmd.values['log-format'] ?? (process.stdout.isTTY ? 'pretty' : 'json')) as LogFormat;
   if (format !== 'json' && format !== 'pretty') throw new SluiceError('SLUICE_ERR_USAGE', '--log-format must be json or pretty');
-  if (typeof cmd.values['log-level'] === 'string') process.env['SLUICE_LOG_LEVEL'] = cmd.values['log-level'];
+  // The workers inherit the level through the environment.
+  const level = logLevel(cmd);
+  if (level !== undefined) process.env['SLUICE_LOG_LEVEL'] = level;
   const logger = createLogger({ format, bindings: { agent, kind: 'supervisor' } });
   for (const note of cmd.notes) logger.info(note);
+  const ignored = ignoredDefines(cmd.defines);
+  if (ignored.length > 0) logger.info({ properties: ignored }, 'These -D properties are ignored: Sluice does not use them.');
   const monitor = monitorOption(cmd);
   const reloadIntervalMs = durationFlag(cmd.values, 'reload-interval', 1000, 30_000);
   const topology = load(cmd, logger);
