@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -124,4 +125,66 @@ test("an agent logs JSON lines only, each key once per line, its config warnings
     const keys = topLevelKeys(line);
     assert.deepEqual(keys, [...new Set(keys)], line);
   }
+});
+
+test('"agent ready" waits for a source retrying a busy port, and the sink of a collector not yet up does not hold it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-busy-port-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.after(() => blocker.close());
+  const port = (blocker.address() as AddressInfo).port;
+  const conf = join(dir, 'a1.properties');
+  // k1 points at a collector nobody runs: a sink retrying its peer is not a component failing to start.
+  writeFileSync(
+    conf,
+    [
+      'a1.sources = r1',
+      'a1.channels = c1',
+      'a1.sinks = k1',
+      'a1.sources.r1.type = netcat',
+      'a1.sources.r1.bind = 127.0.0.1',
+      `a1.sources.r1.port = ${port}`,
+      'a1.sources.r1.channels = c1',
+      'a1.channels.c1.type = memory',
+      'a1.sinks.k1.type = avro',
+      'a1.sinks.k1.hostname = 127.0.0.1',
+      'a1.sinks.k1.port = 1',
+      'a1.sinks.k1.channel = c1',
+      '',
+    ].join('\n'),
+  );
+  const runDir = join(dir, 'run');
+  const args = [SLUICE, 'agent', '-n', 'a1', '-f', conf, '--run-dir', runDir, '--data-dir', join(dir, 'data'), '--log-format', 'json', '--status-interval', '100'];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  t.after(() => child.kill('SIGKILL'));
+  const lines = () => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const states = () => {
+    try {
+      const s = JSON.parse(readFileSync(join(runDir, 'status.json'), 'utf8')) as Status;
+      return s.pid === child.pid && s.state === 'running' ? Object.fromEntries(s.components.map((c) => [c.id, c.state])) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const notReady = await waitFor('the not-ready line', () => lines().find((l) => String(l['msg']).startsWith('Agent started, not ready yet')));
+  assert.deepEqual((notReady['notReady'] as { worker: string }[]).map((w) => w.worker), ['source:r1']);
+  assert.match(String((notReady['notReady'] as { reason: string }[])[0]!.reason), /EADDRINUSE/);
+  await waitFor('source:r1 retrying in status.json', () => (states()?.['source:r1'] === 'retrying' ? true : undefined));
+  assert.equal(states()?.['sink:k1'], 'running', 'the sink retrying its collector runs');
+  assert.ok(!lines().some((l) => l['msg'] === 'agent ready'));
+
+  await new Promise((resolve) => blocker.close(resolve));
+  await waitFor('agent ready', () => lines().find((l) => l['msg'] === 'agent ready'));
+  assert.deepEqual(states(), { 'channel:c1': 'running', 'sink:k1': 'running', 'source:r1': 'running' });
+  const bindErrors = lines().filter((l) => l['msg'] === 'Cannot listen; retrying until the address is free.');
+  assert.equal(bindErrors.length, 1, 'the busy port is logged once');
+  assert.equal(bindErrors[0]!['stack'], undefined);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, output);
+  assert.equal(lines().filter((l) => l['msg'] === 'agent ready').length, 1);
 });

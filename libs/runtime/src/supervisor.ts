@@ -58,6 +58,8 @@ interface Worker {
   /** When its last counters report arrived. */
   reportedAt: number;
   failure?: string;
+  /** Why a running worker reports it is retrying (a source whose port is busy). */
+  retrying?: string;
   restartTimer?: NodeJS.Timeout;
   onReady?: () => void;
 }
@@ -89,6 +91,8 @@ export class Supervisor {
   private releaseLock?: () => void;
   private control?: ControlServer;
   private monitor?: MonitorServer;
+  /** Whether "agent ready" was logged: once, when every worker first runs. */
+  private readyLogged = false;
   /** Restarts and reloads run one at a time. */
   private serial: Promise<unknown> = Promise.resolve();
 
@@ -155,8 +159,20 @@ export class Supervisor {
     }
     this.state = 'running';
     this.writeStatus();
+    if (!this.announceReady()) {
+      const notReady = this.workers.filter((w) => w.state !== 'running').map((w) => ({ worker: w.id, state: w.state, reason: w.retrying ?? w.failure }));
+      logger.warn({ notReady }, 'Agent started, not ready yet: "agent ready" follows once these components run.');
+    }
+  }
+
+  /** Logs "agent ready" the first time every worker runs (none starting, retrying or restarting); true once it has. */
+  private announceReady(): boolean {
+    if (this.readyLogged) return true;
+    if (this.state !== 'running' || this.workers.some((w) => w.state !== 'running')) return false;
+    this.readyLogged = true;
     const t = this.topology;
-    logger.info({ channels: t.channels.length, sinkGroups: t.groups.length, sources: t.sources.length, runDir }, 'agent ready');
+    this.options.logger.info({ channels: t.channels.length, sinkGroups: t.groups.length, sources: t.sources.length, runDir: this.options.runDir }, 'agent ready');
+    return true;
   }
 
   private async startMonitor(): Promise<void> {
@@ -189,12 +205,19 @@ export class Supervisor {
     w.pid = child.pid;
     w.state = 'starting';
     w.failure = undefined;
+    w.retrying = undefined;
     w.startedAt = Date.now();
     child.on('message', (msg: FromWorker) => {
       if (msg.type === 'ready') {
-        w.state = 'running';
+        w.state = w.retrying === undefined ? 'running' : 'retrying';
         w.onReady?.();
         if (w.kind === 'channel' && w.restarts > 0) this.channelRestarted(w.name);
+        this.announceReady();
+      } else if (msg.type === 'retrying') {
+        w.retrying = msg.reason ?? undefined;
+        if (w.state === 'running' || w.state === 'retrying') w.state = w.retrying === undefined ? 'running' : 'retrying';
+        this.writeStatus(); // tools waiting on status.json see the change with the log line
+        this.announceReady();
       } else if (msg.type === 'counters') {
         this.totals.report(w.id, msg.components);
         w.rssBytes = msg.rss;
@@ -453,7 +476,7 @@ export class Supervisor {
     const byId = new Map(this.workers.map((w) => [w.id, w]));
     const component = (group: ComponentCounters['group'], name: string, type: string, worker: string): ComponentCounters => {
       const w = byId.get(worker)!;
-      const running = w.child !== undefined && w.state === 'running';
+      const running = w.child !== undefined && (w.state === 'running' || w.state === 'retrying');
       const key = `${group}.${name}`;
       return { key, group, name, type, worker, startTime: w.startedAt, stopTime: running ? 0 : (w.lastExit?.at ?? 0), values: this.totals.values(key) };
     };
@@ -481,7 +504,7 @@ export class Supervisor {
         state: w.state,
         restarts: w.restarts,
         startedAt: w.startedAt,
-        uptimeMs: w.child && w.state === 'running' ? now - w.startedAt : 0,
+        uptimeMs: w.child && (w.state === 'running' || w.state === 'retrying') ? now - w.startedAt : 0,
         rssBytes: w.child ? (w.rssBytes ?? null) : null,
         lastExit: w.lastExit ?? null,
         failure: w.failure ?? null,

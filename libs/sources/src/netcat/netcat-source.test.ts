@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { SluiceError } from '@sluice/core';
 import { netcatSource, type NetcatSource } from './netcat-source.js';
 import { NetcatLines, charCount } from './netcat-lines.js';
-import { configFor, FakeChannel, fakeSourceContext, sleep, waitUntil } from '../test-support.js';
+import { checkBusyPortRetried, configFor, FakeChannel, fakeSourceContext, sleep, waitUntil } from '../test-support.js';
 
 async function setup(values: Record<string, unknown> = {}, ch = new FakeChannel()) {
   const ctx = fakeSourceContext(ch.emit);
@@ -212,21 +212,11 @@ test('aborting the context signal stops the source', async () => {
   await assert.rejects(client(port), /ECONNREFUSED/);
 });
 
-test('a port in use makes start() reject with a clear message', async () => {
-  const other = createServer();
-  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
-  const port = (other.address() as AddressInfo).port;
-  try {
+test('a busy port is retried until it is free, logged once per change of state', async () => {
+  await checkBusyPortRetried((port) => {
     const ctx = fakeSourceContext(new FakeChannel().emit);
-    const source = netcatSource.create(configFor(netcatSource, { bind: '127.0.0.1', port }), ctx);
-    await assert.rejects(source.start(), (err: unknown) => {
-      assert.ok(err instanceof SluiceError);
-      assert.equal(err.message, `netcat source r1 cannot listen on 127.0.0.1:${port}: the address is already in use`);
-      return true;
-    });
-  } finally {
-    await new Promise((resolve) => other.close(resolve));
-  }
+    return { ctx, source: netcatSource.create(configFor(netcatSource, { bind: '127.0.0.1', port }), ctx) };
+  });
 });
 
 test('check() rejects a UTF-16 encoding', () => {
