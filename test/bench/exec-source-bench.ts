@@ -81,6 +81,7 @@ async function run(mod: SourcesModule, command: string, lines: number): Promise<
     emit,
     emitBatch,
     signal: abort.signal,
+    retrying: () => undefined,
   };
   const values: Record<string, unknown> = { command, batchSize: 1000, batchTimeout: 100 };
   const config: Record<string, unknown> = {};

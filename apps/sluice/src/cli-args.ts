@@ -40,6 +40,38 @@ const AGENT = {
   'metrics-bind': { type: 'string' },
 } as const;
 
+/** The `-D` properties Sluice acts on; any other is listed once at start as ignored. */
+export const USED_DEFINES: readonly string[] = ['flume.monitoring.type', 'flume.monitoring.port', 'flume.root.logger', 'propertiesImplementation'];
+
+/** The `-D` properties given that Sluice does not use, in command-line order. */
+export function ignoredDefines(defines: ParsedCommand['defines']): string[] {
+  return Object.keys(defines).filter((k) => !USED_DEFINES.includes(k));
+}
+
+/** pino's levels, as `--log-level` takes them. */
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+/** log4j's levels, as `-Dflume.root.logger=LEVEL,appender` names them, to pino's. */
+const LOG4J_LEVELS: Readonly<Record<string, string>> = { ALL: 'trace', TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error', FATAL: 'fatal', OFF: 'silent' };
+
+/**
+ * The log level asked for: `--log-level`, else the level of Flume's `-Dflume.root.logger=LEVEL,console`
+ * (log4j's names, any case; the appender after the comma is ignored); undefined when neither is given.
+ */
+export function logLevel(cmd: Pick<ParsedCommand, 'values' | 'defines'>): string | undefined {
+  const flag = cmd.values['log-level'];
+  if (typeof flag === 'string') {
+    if (!LOG_LEVELS.includes(flag)) throw new SluiceError('SLUICE_ERR_USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${flag}"`);
+    return flag;
+  }
+  const root = cmd.defines['flume.root.logger'];
+  if (root === undefined) return undefined;
+  const level = LOG4J_LEVELS[root.split(',')[0]!.trim().toUpperCase()];
+  if (level === undefined) {
+    throw new SluiceError('SLUICE_ERR_USAGE', `-Dflume.root.logger=${root}: the level must be one of ${Object.keys(LOG4J_LEVELS).join(', ')}`);
+  }
+  return level;
+}
+
 /** Parses `sluice <command> [options]`, accepting Flume's flags (`-n`, `-f`, `-c`, `-Dk=v`). */
 export function parseCommand(argv: readonly string[]): ParsedCommand {
   const defines: Record<string, string> = {};
@@ -103,7 +135,8 @@ Agent options:
       --data-dir DIR           durable state (default /var/lib/sluice/NAME as root,
                                else ~/.local/share/sluice/NAME)
       --log-format json|pretty JSON lines (default), or pretty when stdout is a terminal
-      --log-level LEVEL        trace, debug, info (default), warn, error
+      --log-level LEVEL        trace, debug, info (default), warn, error, fatal, silent
+                               (Flume's -Dflume.root.logger=LEVEL,console sets it too)
       --shutdown-timeout SEC   deadline for a graceful stop (default 30)
       --restart-backoff-min MS first restart delay of a dead worker (default 250; doubles per
                                death, jittered, back to the minimum after 10 s of running)
@@ -124,9 +157,11 @@ Agent options:
       --status-interval MS     how often workers report counters and status.json is
                                rewritten (default 1000)
   Flume flags accepted: -c/--conf DIR (ignored), --no-reload-conf, -Dkey=value
-  (-Dflume.monitoring.type=http -Dflume.monitoring.port=PORT starts the HTTP monitor;
+  (-Dflume.monitoring.type=http -Dflume.monitoring.port=PORT starts the HTTP monitor,
+  -Dflume.root.logger=LEVEL,console sets the log level,
   -DpropertiesImplementation=org.apache.flume.node.EnvVarResolverProperties replaces
-  \${NAME} in values by the environment variable NAME, for agent and check).
+  \${NAME} in values by the environment variable NAME, for agent and check; other -D
+  properties are listed once at start as ignored).
 
 Signals: SIGTERM or SIGINT stop gracefully (sources first, sinks drain, channels last).
 SIGHUP reloads the config file. The agent logs one "agent ready" line when every

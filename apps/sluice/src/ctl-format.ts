@@ -24,6 +24,7 @@ function pad2(n: number): string {
 const STATE_LABELS: Record<WorkerState, string> = {
   starting: 'starting',
   running: 'running',
+  retrying: 'retrying',
   backoff: 'backing off',
   failed: 'FAILED',
   stopping: 'stopping',

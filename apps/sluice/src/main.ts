@@ -5,7 +5,7 @@ import { SluiceError } from '@sluice/core';
 import { formatTopology } from '@sluice/config';
 import { defaultRegistry } from '@sluice/runtime';
 import { AVRO_CLIENT_HELP, parseAvroClientArgs, runAvroClient } from './avro-client.js';
-import { HELP, parseCommand } from './cli-args.js';
+import { HELP, ignoredDefines, parseCommand } from './cli-args.js';
 import { runCtl } from './ctl.js';
 import { load, runAgent } from './run-agent.js';
 
@@ -24,6 +24,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     case 'check': {
       for (const note of cmd.notes) process.stderr.write(`note: ${note}\n`);
+      const ignored = ignoredDefines(cmd.defines);
+      if (ignored.length > 0) process.stderr.write(`note: these -D properties are ignored (Sluice does not use them): ${ignored.join(', ')}\n`);
       const topology = load(cmd);
       process.stdout.write(formatTopology(topology, { registry: defaultRegistry() }) + '\n');
       return;

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { createLogger, SluiceError, type LogFormat, type Logger } from '@sluice/core';
 import { ENV_VAR_RESOLVER, formatDiagnostics, loadAgentConfig, type TopologyResult } from '@sluice/config';
 import { DEFAULT_RESTART_POLICY, DEFAULT_TUNING, defaultDataDir, defaultRegistry, defaultRunDir, Supervisor } from '@sluice/runtime';
-import { durationFlag, type ParsedCommand } from './cli-args.js';
+import { durationFlag, ignoredDefines, logLevel, type ParsedCommand } from './cli-args.js';
 
 /** Flume's HTTP monitor port when `-Dflume.monitoring.type=http` names none. */
 const FLUME_MONITORING_PORT = 41414;
@@ -28,16 +28,29 @@ function read(cmd: ParsedCommand): TopologyResult {
   });
 }
 
-/** Loads and validates the config, printing every diagnostic; exits 1 on any error. */
-export function load(cmd: ParsedCommand) {
+/**
+ * Loads and validates the config. An invalid one is refused: every diagnostic is printed to
+ * stderr as `sluice check` prints it, and the process exits 1. A valid one's warnings are printed
+ * there too, or, given the agent's logger, logged at warn with their file and line.
+ */
+export function load(cmd: ParsedCommand, logger?: Logger) {
   const result = read(cmd);
-  if (result.diagnostics.length > 0) process.stderr.write(formatDiagnostics(result.diagnostics) + '\n');
   if (!result.topology) {
+    process.stderr.write(formatDiagnostics(result.diagnostics) + '\n');
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
     process.stderr.write(`${String(cmd.values['conf-file'])}: ${errors} error(s); nothing was started.\n`);
     process.exit(1);
   }
+  if (logger) logWarnings(logger, result.diagnostics);
+  else if (result.diagnostics.length > 0) process.stderr.write(formatDiagnostics(result.diagnostics) + '\n');
   return result.topology;
+}
+
+/** Logs the warnings of a valid config, one line each, in line order. */
+function logWarnings(logger: Logger, diagnostics: TopologyResult['diagnostics']): void {
+  for (const d of [...diagnostics].sort((a, b) => a.line - b.line)) {
+    if (d.severity === 'warning') logger.warn({ file: d.file, line: d.line, problem: d.message }, 'Config warning.');
+  }
 }
 
 /** `--metrics-port`, or Flume's `-Dflume.monitoring.type=http [-Dflume.monitoring.port=P]`. */
@@ -58,12 +71,16 @@ export async function runAgent(cmd: ParsedCommand): Promise<void> {
   const agent = String(cmd.values['name']);
   const format = (cmd.values['log-format'] ?? (process.stdout.isTTY ? 'pretty' : 'json')) as LogFormat;
   if (format !== 'json' && format !== 'pretty') throw new SluiceError('SLUICE_ERR_USAGE', '--log-format must be json or pretty');
-  if (typeof cmd.values['log-level'] === 'string') process.env['SLUICE_LOG_LEVEL'] = cmd.values['log-level'];
+  // The workers inherit the level through the environment.
+  const level = logLevel(cmd);
+  if (level !== undefined) process.env['SLUICE_LOG_LEVEL'] = level;
   const logger = createLogger({ format, bindings: { agent, kind: 'supervisor' } });
   for (const note of cmd.notes) logger.info(note);
+  const ignored = ignoredDefines(cmd.defines);
+  if (ignored.length > 0) logger.info({ properties: ignored }, 'These -D properties are ignored: Sluice does not use them.');
   const monitor = monitorOption(cmd);
   const reloadIntervalMs = durationFlag(cmd.values, 'reload-interval', 1000, 30_000);
-  const topology = load(cmd);
+  const topology = load(cmd, logger);
   // SIGTERM, SIGINT, `ctl stop` and --exit-after share one graceful stop: a second request waits for it.
   let stopping: Promise<never> | undefined;
   const stop = () =>
@@ -91,6 +108,7 @@ export async function runAgent(cmd: ParsedCommand): Promise<void> {
     monitor,
     loadTopology: () => {
       const result = read(cmd);
+      if (result.topology) logWarnings(logger, result.diagnostics);
       return { topology: result.topology, errors: result.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostics([d])) };
     },
     onStopRequest: () => void stop(),

@@ -272,3 +272,20 @@ test('a store that fails answers a retriable ERROR, keeps the lease, and refuses
   assert.equal(counters.get('EventPutErrorCount'), 1);
   svc.close();
 });
+
+test('EventTakeSuccessCount counts acknowledged takes only; a NACKed or expired take counts as attempts', async () => {
+  const { svc, counters } = service();
+  await svc.handle('src', put('a', 0, 4));
+  await svc.handle('snk', { type: 'TAKE', tx: 't1', max: 3, waitMs: 0 });
+  assert.equal(counters.get('EventTakeAttemptCount'), 3, 'three events asked for and handed out');
+  assert.equal(counters.get('EventTakeSuccessCount'), 0, 'handed out, not yet acknowledged');
+  await svc.handle('snk', { type: 'NACK', tx: 't1' });
+  assert.equal(counters.get('EventTakeSuccessCount'), 0, 'a NACKed take is no success');
+  await svc.handle('snk', { type: 'TAKE', tx: 't2', max: 5, waitMs: 0 });
+  assert.equal(counters.get('EventTakeAttemptCount'), 3 + 4 + 1, 'four that came, plus the one that found none');
+  assert.equal((await svc.handle('snk', { type: 'ACK', tx: 't2' })).type, 'ACKED');
+  assert.equal(counters.get('EventTakeSuccessCount'), 4);
+  await svc.handle('snk', { type: 'ACK', tx: 't2' });
+  assert.equal(counters.get('EventTakeSuccessCount'), 4, 'a re-sent ACK is not counted twice');
+  svc.close();
+});

@@ -345,9 +345,9 @@ export class ChannelService {
     }
     const count = batch.framing.starts.length;
     this.leases.set(tx, { peer, count, expires: Date.now() + this.options.leaseMs });
-    // Flume counts one take attempt per event asked for that came, plus the one that found none.
+    // Flume counts one take attempt per event asked for that came, plus the one that found none;
+    // its successes only when the take transaction commits (here: at the ACK).
     this.options.counters.inc('EventTakeAttemptCount', count + (count < max ? 1 : 0));
-    this.options.counters.inc('EventTakeSuccessCount', count);
     return { type: 'BATCH', tx, count, batch: batch.bytes };
   }
 
@@ -413,9 +413,11 @@ export class ChannelService {
       this.options.counters.inc('LeaseExpiredAckCount');
       return { type: 'LEASE_EXPIRED', tx };
     }
+    const lease = this.leases.get(tx)!;
     const outcome = await this.store.ack(tx);
     this.leases.delete(tx);
     this.acked.add(tx);
+    this.options.counters.inc('EventTakeSuccessCount', lease.count);
     if (outcome === 'unknown') this.options.logger.warn({ tx }, 'The store had no lease for an acknowledged transaction.');
     this.updateGauges();
     if (this.waitingCommits.length > 0) void this.retryCommits();

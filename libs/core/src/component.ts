@@ -46,9 +46,18 @@ export interface SourceContext extends ComponentContext {
   readonly emitBatch: EmitBatch;
   /** Aborted when the source must stop; a source stops reading and resolves its pending work. */
   readonly signal: AbortSignal;
+  /**
+   * Tells the runtime the source runs but cannot do its job yet and is retrying (its port is
+   * busy): `reason` in a few words; undefined once it works again. The agent is not reported
+   * ready while a source is retrying. A source that never calls it is ready once started.
+   */
+  readonly retrying: (reason: string | undefined) => void;
 }
 
-/** A source produces events. `start` resolves once it is accepting input (port bound, child spawned). */
+/**
+ * A source produces events. `start` resolves once it is accepting input (port bound, child
+ * spawned), or once it is retrying what it needs (a busy port) and has said so (`retrying`).
+ */
 export interface Source {
   start(): Promise<void>;
   /** Stops producing; resolves once nothing more will be emitted. */

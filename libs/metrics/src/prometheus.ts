@@ -85,7 +85,7 @@ export class PrometheusExporter {
 
     for (const w of snapshot.workers) {
       const labels = { agent: snapshot.agent, worker: w.id, kind: w.kind, type: w.type };
-      put('sluice_worker_up', false, 'Whether the worker process runs (1) or not (0).', WORKER_LABELS, labels, w.state === 'running' ? 1 : 0);
+      put('sluice_worker_up', false, 'Whether the worker process runs (1) or not (0).', WORKER_LABELS, labels, w.state === 'running' || w.state === 'retrying' ? 1 : 0);
       put('sluice_worker_failed', false, 'Whether the worker is over its restart limit and stays down (1).', WORKER_LABELS, labels, w.state === 'failed' ? 1 : 0);
       put('sluice_worker_restarts_total', true, 'Restarts of the worker since the agent started.', WORKER_LABELS, labels, w.restarts);
       put('sluice_worker_uptime_seconds', false, 'Seconds the current worker process has been running; 0 unless running.', WORKER_LABELS, labels, w.uptimeMs / 1000);

@@ -5,8 +5,11 @@
  */
 export type AgentState = 'starting' | 'running' | 'stopping' | 'stopped';
 
-/** A worker's life: `backoff` waits for a restart; `failed` is over the restart limit and stays down. */
-export type WorkerState = 'starting' | 'running' | 'backoff' | 'failed' | 'stopping' | 'stopped';
+/**
+ * A worker's life: `retrying` runs but cannot do its job yet (a source whose port is busy);
+ * `backoff` waits for a restart; `failed` is over the restart limit and stays down.
+ */
+export type WorkerState = 'starting' | 'running' | 'retrying' | 'backoff' | 'failed' | 'stopping' | 'stopped';
 
 export type WorkerKind = 'channel' | 'sink' | 'source';
 

@@ -10,7 +10,7 @@ const KIND_TITLES: Record<AnyFactory['kind'], string> = {
 };
 
 function formatOf(spec: KeySpec): string {
-  return typeof spec.format === 'string' ? spec.format : spec.format.join(' \\| ');
+  return typeof spec.format === 'string' ? spec.format : spec.format.join(' | ');
 }
 
 function defaultOf(spec: KeySpec): string {
@@ -20,6 +20,7 @@ function defaultOf(spec: KeySpec): string {
   return `\`${Array.isArray(spec.default) ? spec.default.join(' ') : String(spec.default)}\``;
 }
 
+/** A table cell: a `|` escaped once (GitHub renders `\|` as `|`), newlines as spaces. */
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }

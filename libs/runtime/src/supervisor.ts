@@ -58,6 +58,8 @@ interface Worker {
   /** When its last counters report arrived. */
   reportedAt: number;
   failure?: string;
+  /** Why a running worker reports it is retrying (a source whose port is busy). */
+  retrying?: string;
   restartTimer?: NodeJS.Timeout;
   onReady?: () => void;
 }
@@ -89,6 +91,8 @@ export class Supervisor {
   private releaseLock?: () => void;
   private control?: ControlServer;
   private monitor?: MonitorServer;
+  /** Whether "agent ready" was logged: once, when every worker first runs. */
+  private readyLogged = false;
   /** Restarts and reloads run one at a time. */
   private serial: Promise<unknown> = Promise.resolve();
 
@@ -155,8 +159,20 @@ export class Supervisor {
     }
     this.state = 'running';
     this.writeStatus();
+    if (!this.announceReady()) {
+      const notReady = this.workers.filter((w) => w.state !== 'running').map((w) => ({ worker: w.id, state: w.state, reason: w.retrying ?? w.failure }));
+      logger.warn({ notReady }, 'Agent started, not ready yet: "agent ready" follows once these components run.');
+    }
+  }
+
+  /** Logs "agent ready" the first time every worker runs (none starting, retrying or restarting); true once it has. */
+  private announceReady(): boolean {
+    if (this.readyLogged) return true;
+    if (this.state !== 'running' || this.workers.some((w) => w.state !== 'running')) return false;
+    this.readyLogged = true;
     const t = this.topology;
-    logger.info({ channels: t.channels.length, sinkGroups: t.groups.length, sources: t.sources.length, runDir }, 'agent ready');
+    this.options.logger.info({ channels: t.channels.length, sinkGroups: t.groups.length, sources: t.sources.length, runDir: this.options.runDir }, 'agent ready');
+    return true;
   }
 
   private async startMonitor(): Promise<void> {
@@ -189,14 +205,21 @@ export class Supervisor {
     w.pid = child.pid;
     w.state = 'starting';
     w.failure = undefined;
+    w.retrying = undefined;
     w.startedAt = Date.now();
     // The new process has not reported yet: its predecessor's RSS is not its own.
     w.rssBytes = undefined;
     child.on('message', (msg: FromWorker) => {
       if (msg.type === 'ready') {
-        w.state = 'running';
+        w.state = w.retrying === undefined ? 'running' : 'retrying';
         w.onReady?.();
         if (w.kind === 'channel' && w.restarts > 0) this.channelRestarted(w.name);
+        this.announceReady();
+      } else if (msg.type === 'retrying') {
+        w.retrying = msg.reason ?? undefined;
+        if (w.state === 'running' || w.state === 'retrying') w.state = w.retrying === undefined ? 'running' : 'retrying';
+        this.writeStatus(); // tools waiting on status.json see the change with the log line
+        this.announceReady();
       } else if (msg.type === 'counters') {
         this.totals.report(w.id, msg.components);
         w.rssBytes = msg.rss;
@@ -204,10 +227,10 @@ export class Supervisor {
       }
     });
     child.on('exit', (code, signal) => this.onExit(w, child, code, signal));
-    child.on('error', (err) => logger.error({ err, component: w.name, kind: w.kind }, 'Could not run a worker.'));
+    child.on('error', (err) => logger.error({ err, worker: w.id }, 'Could not run a worker.'));
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
-        logger.error({ component: w.name, kind: w.kind, pid: child.pid }, 'Worker did not become ready in time; killing it.');
+        logger.error({ worker: w.id, workerPid: child.pid }, 'Worker did not become ready in time; killing it.');
         child.kill('SIGKILL');
       }, this.options.startTimeoutMs);
       w.onReady = () => {
@@ -239,7 +262,7 @@ export class Supervisor {
       w.state = 'stopped';
       return;
     }
-    const fields = { component: w.name, kind: w.kind, pid, code, signal };
+    const fields = { worker: w.id, workerPid: pid, code, signal };
     if (w.kind === 'channel' && w.type === 'memory') {
       const size = this.totals.values(counterKey('channel', w.name))['ChannelSize'] ?? 0;
       logger.error({ ...fields, events: size }, 'Memory channel worker died: the events it held are lost (count as of its last report).');
@@ -277,7 +300,7 @@ export class Supervisor {
     const w = this.resolve(component);
     const restart = w.kind === 'channel' && w.type === 'memory' ? [w.id, ...neighbours(this.topology, w.name)] : [w.id];
     return this.exclusive(async () => {
-      this.options.logger.info({ component: w.id, restarting: restart }, 'Restarting by request.');
+      this.options.logger.info({ worker: w.id, restarting: restart }, 'Restarting by request.');
       await this.replace({ stop: [], start: [], restart }, this.topology);
       return { restarted: restart };
     });
@@ -376,7 +399,7 @@ export class Supervisor {
     }
     for (const kind of KINDS_IN_START_ORDER) {
       const ready = await Promise.all(launching.filter((w) => w.kind === kind).map((w) => this.launch(w)));
-      if (ready.includes(false)) logger.warn({ kind }, 'A restarted worker died at start; the restart policy takes over.');
+      if (ready.includes(false)) logger.warn({ workerKind: kind }, 'A restarted worker died at start; the restart policy takes over.');
     }
   }
 
@@ -390,7 +413,7 @@ export class Supervisor {
       await new Promise((r) => setTimeout(r, 25));
     }
     // The channel worker logs the exact count of what it drops when it stops.
-    this.options.logger.error({ component: w.name, events: this.totals.values(key)['ChannelSize'] }, 'Memory channel not drained in time.');
+    this.options.logger.error({ worker: w.id, events: this.totals.values(key)['ChannelSize'] }, 'Memory channel not drained in time.');
   }
 
   /** Graceful stop in Flume's reverse order: sources, then sinks (draining), then channels. */
@@ -429,7 +452,7 @@ export class Supervisor {
     if (child.connected) child.send({ type: 'stop', drain, deadlineMs } satisfies ToWorker);
     else child.kill('SIGTERM');
     const timer = setTimeout(() => {
-      this.options.logger.error({ component: w.name, kind: w.kind }, 'Worker did not stop in time; killing it.');
+      this.options.logger.error({ worker: w.id, workerPid: child.pid }, 'Worker did not stop in time; killing it.');
       child.kill('SIGKILL');
     }, deadlineMs + 1000);
     await exited;
@@ -455,7 +478,7 @@ export class Supervisor {
     const byId = new Map(this.workers.map((w) => [w.id, w]));
     const component = (group: ComponentCounters['group'], name: string, type: string, worker: string): ComponentCounters => {
       const w = byId.get(worker)!;
-      const running = w.child !== undefined && w.state === 'running';
+      const running = w.child !== undefined && (w.state === 'running' || w.state === 'retrying');
       const key = `${group}.${name}`;
       return { key, group, name, type, worker, startTime: w.startedAt, stopTime: running ? 0 : (w.lastExit?.at ?? 0), values: this.totals.values(key) };
     };
@@ -483,7 +506,7 @@ export class Supervisor {
         state: w.state,
         restarts: w.restarts,
         startedAt: w.startedAt,
-        uptimeMs: w.child && w.state === 'running' ? now - w.startedAt : 0,
+        uptimeMs: w.child && (w.state === 'running' || w.state === 'retrying') ? now - w.startedAt : 0,
         rssBytes: w.child ? (w.rssBytes ?? null) : null,
         lastExit: w.lastExit ?? null,
         failure: w.failure ?? null,

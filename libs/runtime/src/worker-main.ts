@@ -103,7 +103,13 @@ async function runSource(spec: WorkerSpec, logger: Logger): Promise<Running> {
   const selector = registry.get('selector', def.selector.type).create(def.selector.config as never, def.channels);
   const abort = new AbortController();
   const { emit, emitBatch } = createEmitter({ interceptors, selector, writers, logger });
-  const source = registry.get('source', def.type).create(def.config as never, { ...ctx, emit, emitBatch, signal: abort.signal });
+  let retrying: string | undefined;
+  const reportRetrying = (reason: string | undefined) => {
+    if (reason === retrying) return;
+    retrying = reason;
+    send({ type: 'retrying', reason: reason ?? null });
+  };
+  const source = registry.get('source', def.type).create(def.config as never, { ...ctx, emit, emitBatch, signal: abort.signal, retrying: reportRetrying });
   await source.start();
   return {
     counters: new Map([[counterKey('source', def.name), counters]]),

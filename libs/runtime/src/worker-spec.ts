@@ -49,6 +49,8 @@ export type ToWorker =
 /** Messages from a worker to the supervisor. */
 export type FromWorker =
   | { readonly type: 'ready' }
+  /** A source runs but is retrying what it needs (a busy port), with why; `null` once it works. */
+  | { readonly type: 'retrying'; readonly reason: string | null }
   /** Counter snapshots by Flume key, and the worker's resident set size in bytes. */
   | { readonly type: 'counters'; readonly components: Record<string, Record<string, number>>; readonly rss: number };
 

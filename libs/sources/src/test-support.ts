@@ -3,8 +3,10 @@
  * committed batches and can be scripted to fail or hold, and a pino logger writing to memory.
  * Not exported from the lib's index.
  */
+import assert from 'node:assert/strict';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import pino from 'pino';
-import { ChannelFullError, Counters, SOURCE_COUNTERS, type Emit, type Logger, type SluiceEvent, type SourceContext } from '@sluice/core';
+import { ChannelFullError, Counters, SOURCE_COUNTERS, type Emit, type Logger, type SluiceEvent, type Source, type SourceContext } from '@sluice/core';
 
 export interface LogRecord {
   level: number;
@@ -91,6 +93,8 @@ export class FakeChannel {
 
 export interface FakeSourceContext extends SourceContext {
   readonly counters: Counters;
+  /** What the source told `retrying`, in order. */
+  readonly retryingCalls: (string | undefined)[];
   readonly abort: AbortController;
   readonly records: LogRecord[];
 }
@@ -98,6 +102,7 @@ export interface FakeSourceContext extends SourceContext {
 export function fakeSourceContext(emit: Emit, name = 'r1'): FakeSourceContext {
   const { logger, records } = memoryLogger();
   const abort = new AbortController();
+  const retryingCalls: (string | undefined)[] = [];
   return {
     agent: 'a1',
     name,
@@ -109,6 +114,8 @@ export function fakeSourceContext(emit: Emit, name = 'r1'): FakeSourceContext {
     // A batch that arrived encoded is emitted as its events, as the runtime does when it must decode.
     emitBatch: (batch, options) => emit(batch.events(), options),
     signal: abort.signal,
+    retrying: (reason) => void retryingCalls.push(reason),
+    retryingCalls,
     abort,
   };
 }
@@ -124,6 +131,40 @@ export async function waitUntil(predicate: () => boolean, what: string, timeoutM
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Starts `source` on a port another server holds, and checks what a busy port must give: start()
+ * resolves, the runtime is told the source is retrying, the failure is logged once at error
+ * with its code and no stack, the retries at debug; once the port is freed the source binds,
+ * logs it at info and tells the runtime it works. Returns the port it bound.
+ */
+export async function checkBusyPortRetried(create: (port: number) => { source: Source; ctx: FakeSourceContext }): Promise<number> {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as AddressInfo).port;
+  const { source, ctx } = create(port);
+  try {
+    await source.start();
+    assert.deepEqual(ctx.retryingCalls, [`cannot listen on 127.0.0.1:${port}: EADDRINUSE`]);
+    await waitUntil(() => ctx.records.some((r) => r.msg === 'Still cannot listen; retrying.'), 'a quiet retry');
+    const failures = ctx.records.filter((r) => r.level >= 50);
+    assert.equal(failures.length, 1, 'the failure is logged once');
+    assert.equal(failures[0]!['code'], 'EADDRINUSE');
+    assert.equal(failures[0]!['err'], undefined, 'no error object with its stack');
+    await new Promise((resolve) => blocker.close(resolve));
+    await waitUntil(() => ctx.retryingCalls.length === 2, 'the bind after the port was freed');
+    assert.equal(ctx.retryingCalls[1], undefined);
+    assert.ok(ctx.records.some((r) => r.level === 30 && r.msg === 'Listening now; the address was busy.'));
+    assert.equal(ctx.records.filter((r) => r.level >= 50).length, 1, 'nothing more at error');
+    const client = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => client.once('connect', resolve).once('error', reject));
+    client.destroy();
+    return port;
+  } finally {
+    await source.stop();
+    if (blocker.listening) await new Promise((resolve) => blocker.close(resolve));
+  }
 }
 
 export { configFor } from '@sluice/config';

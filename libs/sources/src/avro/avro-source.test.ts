@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { connect } from 'node:net';
 import { createAvroClient, type AvroClient, type AvroClientOptions } from '@sluice/avro-rpc';
 import { Batch, type EmitOptions, encodeBatch, requireOrSkip, SluiceError, type SluiceEvent } from '@sluice/core';
 import { avroSource, type AvroSourceConfig } from './avro-source-factory.js';
 import { FULL_WAIT_MS, type AvroSource } from './avro-source.js';
 import { makeTestCertFiles } from '@sluice/avro-rpc';
-import { configFor, FakeChannel, fakeSourceContext, sleep, waitUntil, type FakeSourceContext } from '../test-support.js';
+import { checkBusyPortRetried, configFor, FakeChannel, fakeSourceContext, sleep, waitUntil, type FakeSourceContext } from '../test-support.js';
 
 const events = (bodies: string[], headers: Record<string, string> = {}): SluiceEvent[] =>
   bodies.map((b) => ({ headers: { ...headers }, body: Buffer.from(b) }));
@@ -123,20 +123,11 @@ test('a batch the channels can never take (over transactionCapacity) is answered
   }
 });
 
-test('start rejects with a clear configuration error when the port is in use', async () => {
-  const blocker: Server = createServer();
-  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-  const port = (blocker.address() as { port: number }).port;
-  try {
-    const source = avroSource.create(configFor(avroSource, { bind: '127.0.0.1', port }), fakeSourceContext(new FakeChannel().emit));
-    await assert.rejects(source.start(), (err: SluiceError) => {
-      assert.equal(err.code, 'SLUICE_ERR_CONFIG');
-      assert.match(err.message, new RegExp(`avro source r1 cannot listen on 127.0.0.1:${port}: the address is already in use`));
-      return true;
-    });
-  } finally {
-    await new Promise((resolve) => blocker.close(resolve));
-  }
+test('a busy port is retried until it is free, logged once per change of state', async () => {
+  await checkBusyPortRetried((port) => {
+    const ctx = fakeSourceContext(new FakeChannel().emit);
+    return { ctx, source: avroSource.create(configFor(avroSource, { bind: '127.0.0.1', port }), ctx) };
+  });
 });
 
 test('compression-type = deflate talks to a deflating client', async () => {

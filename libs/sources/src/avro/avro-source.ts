@@ -8,6 +8,7 @@ import {
 } from '@sluice/avro-rpc';
 import { Batch, SluiceError, type ErrorCode, type Source, type SourceContext } from '@sluice/core';
 import type { AvroSourceConfig } from './avro-source-factory.js';
+import { listenWithRetry } from '../listen-retry.js';
 import { serverTls } from './server-tls.js';
 
 /**
@@ -51,9 +52,10 @@ export class AvroSource implements Source {
     return this.address;
   }
 
+  /** Binds the port; a busy one is retried in the background (see listenWithRetry). */
   async start(): Promise<void> {
     const { bind, port } = this.config;
-    const { logger, name } = this.ctx;
+    const { logger } = this.ctx;
     const tls = serverTls(this.config);
     const ipFilter = this.config.ipFilter ? createIpFilter(parseIpFilterRules(this.config.ipFilterRules)) : undefined;
     const server = createAvroServer({
@@ -65,33 +67,31 @@ export class AvroSource implements Source {
       logger,
       onAppendBatch: (batch, context) => this.accept(batch, context),
     });
-    try {
-      this.address = await server.listen();
-    } catch (err) {
-      const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
-      const why =
-        cause?.code === 'EADDRINUSE'
-          ? 'the address is already in use (another process listens on that port)'
-          : cause?.code === 'EADDRNOTAVAIL'
-            ? 'no interface of this host has that address'
-            : (cause?.message ?? (err as Error).message);
-      throw new SluiceError('SLUICE_ERR_CONFIG', `avro source ${name} cannot listen on ${bind}:${port}: ${why}`, { cause: err });
-    }
     this.server = server;
+    this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
+    await listenWithRetry(
+      async () => {
+        this.address = await server.listen();
+      },
+      { address: `${bind}:${port}`, ctx: this.ctx, onBound: () => this.listening() },
+    );
+    if (this.config.threads > 0) logger.info({ threads: this.config.threads }, 'threads is accepted for compatibility and unused: one event loop serves every connection');
+  }
+
+  private listening(): void {
+    const { bind } = this.config;
     this.refresher = setInterval(() => this.refreshCounters(), CONNECTION_COUNT_INTERVAL_MS);
     this.refresher.unref();
-    this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
-    logger.info(
+    this.ctx.logger.info(
       {
         bind,
-        port: this.address.port,
+        port: this.bound().port,
         compression: this.config['compression-type'],
         ssl: this.config.ssl,
         ipFilter: this.config.ipFilter,
       },
       'avro source listening',
     );
-    if (this.config.threads > 0) logger.info({ threads: this.config.threads }, 'threads is accepted for compatibility and unused: one event loop serves every connection');
   }
 
   stop(): Promise<void> {

@@ -19,7 +19,7 @@ export const EXEC_KEYS = {
   logStdErr: {
     format: 'bool',
     default: false,
-    doc: "Log the command's stderr lines at info level; otherwise stderr is discarded.",
+    doc: "Log the command's stderr lines at info level. Either way the last 10 lines (each cut at 512 bytes) are logged with the command's exit: at warn when it fails.",
   },
   batchSize: { format: 'int', default: 20, min: 1, doc: 'Lines per batch sent to the channels.' },
   batchTimeout: {

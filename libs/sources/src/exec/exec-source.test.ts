@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SluiceError } from '@sluice/core';
 import { execSource } from './exec-factory.js';
-import { MAX_IN_FLIGHT } from './exec-source.js';
+import { MAX_IN_FLIGHT, STDERR_TAIL_LINE_BYTES, STDERR_TAIL_LINES } from './exec-source.js';
 import { descendantsOf, isAlive } from './process-tree.js';
 import { configFor, FakeChannel, fakeSourceContext, sleep, waitUntil, type FakeSourceContext } from '../test-support.js';
 
@@ -21,7 +21,7 @@ function exitRecord(ctx: FakeSourceContext) {
 function startedPid(ctx: FakeSourceContext): number {
   const rec = ctx.records.find((r) => r.msg === 'command started');
   assert.ok(rec, 'command started is logged');
-  return rec['pid'] as number;
+  return rec['commandPid'] as number;
 }
 
 test('each stdout line is an event; \\r\\n and \\n are stripped; a last line without \\n is kept', async () => {
@@ -159,6 +159,33 @@ test('a non-zero exit is logged at warn with its code', async () => {
   await source.stop();
   assert.equal(exitRecord(ctx)?.level, 40);
   assert.equal(exitRecord(ctx)?.['code'], 3);
+});
+
+test('a command that fails logs its code and its last stderr lines at warn, without logStdErr', async () => {
+  const command = `for i in $(seq 1 ${STDERR_TAIL_LINES + 5}); do echo "err $i" >&2; done; printf '%0${STDERR_TAIL_LINE_BYTES + 100}d\\n' 0 >&2; exit 2`;
+  const { ch, ctx, source } = setup({ command, shell: SH });
+  await source.start();
+  await waitUntil(() => exitRecord(ctx) !== undefined, 'the command to exit');
+  await source.stop();
+  const exit = exitRecord(ctx)!;
+  assert.equal(exit.level, 40);
+  assert.equal(exit['code'], 2);
+  const tail = exit['stderr'] as string[];
+  assert.equal(tail.length, STDERR_TAIL_LINES, 'only the last lines are kept');
+  assert.equal(tail[0], 'err 7');
+  assert.equal(tail.at(-1), '0'.repeat(STDERR_TAIL_LINE_BYTES) + '…', 'a long line is cut');
+  assert.equal(ctx.records.filter((r) => r.msg === 'command stderr').length, 0, 'no line logged on its own');
+  assert.deepEqual(ch.bodies(), []);
+});
+
+test('a mistyped command is logged with the shell’s complaint', async () => {
+  const { ctx, source } = setup({ command: 'no-such-command-here --flag', shell: SH });
+  await source.start();
+  await waitUntil(() => exitRecord(ctx) !== undefined, 'the command to exit');
+  await source.stop();
+  assert.equal(exitRecord(ctx)?.level, 40);
+  assert.equal(exitRecord(ctx)?.['code'], 127);
+  assert.match(String((exitRecord(ctx)?.['stderr'] as string[])[0]), /no-such-command-here/);
 });
 
 test('logStdErr logs stderr lines at info; they are not events', async () => {

@@ -17,6 +17,10 @@ const MAX_QUEUED = 2;
 const KILL_GRACE_MS = 2000;
 /** Longest stderr line logged in one record (logStdErr). */
 const MAX_STDERR_LINE = 64 * 1024;
+/** The last stderr lines kept (logStdErr or not) for the line that reports the command's exit. */
+export const STDERR_TAIL_LINES = 10;
+/** Longest stderr line kept in that tail, in bytes. */
+export const STDERR_TAIL_LINE_BYTES = 512;
 
 /**
  * The exec source: runs `command`, splits its stdout into lines, and emits them in batches of
@@ -43,6 +47,8 @@ export class ExecSource implements Source {
   private restartTimer: NodeJS.Timeout | undefined;
   private paused = false;
   private stopping: Promise<void> | undefined;
+  /** The last stderr lines of the current command, oldest first. */
+  private stderrTail: string[] = [];
 
   constructor(
     private readonly config: ExecConfig,
@@ -101,29 +107,30 @@ export class ExecSource implements Source {
   private spawnChild(initial: boolean): Promise<void> {
     const [file, ...args] = this.argv;
     const child = spawn(file!, args, {
-      stdio: ['ignore', 'pipe', this.config.logStdErr ? 'pipe' : 'ignore'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
     this.paused = false;
+    this.stderrTail = [];
     let closed!: () => void;
     this.childClosed = new Promise((resolve) => (closed = resolve));
     return new Promise((resolve, reject) => {
       let started = false;
       child.once('spawn', () => {
         started = true;
-        this.logger.info({ command: this.config.command, pid: child.pid }, 'command started');
+        this.logger.info({ command: this.config.command, commandPid: child.pid }, 'command started');
         resolve();
       });
       child.on('error', (err) => {
         if (started) {
-          this.logger.warn({ err, pid: child.pid }, 'command process error');
+          this.logger.warn({ err, commandPid: child.pid }, 'command process error');
           return;
         }
         // Not started: 'close' follows, which decides about a restart.
         reject(new SluiceError('SLUICE_ERR_CONFIG', `exec source ${this.ctx.name} cannot run command "${this.config.command}": ${err.message}`, { cause: err }));
       });
       child.stdout!.on('data', (chunk: Buffer) => this.onChunk(chunk));
-      if (child.stderr) this.logStderr(child);
+      this.readStderr(child);
       child.once('close', (code, signal) => {
         this.onClose(code, signal, started, initial);
         closed();
@@ -179,7 +186,8 @@ export class ExecSource implements Source {
     this.splitter.end();
     this.cutBatch();
     const restartInMs = this.config.restart ? this.config.restartThrottle : undefined;
-    const fields = { command: this.config.command, code, signal, restartInMs };
+    const stderr = this.stderrTail.length > 0 ? { stderr: this.stderrTail } : {};
+    const fields = { command: this.config.command, code, signal, restartInMs, ...stderr };
     if (!started) this.logger.error(fields, 'command could not be started');
     else if (code === 0) this.logger.info(fields, 'command exited');
     else this.logger.warn(fields, 'command exited');
@@ -194,10 +202,20 @@ export class ExecSource implements Source {
     }, restartInMs);
   }
 
-  private logStderr(child: ChildProcess): void {
+  /**
+   * Keeps the last STDERR_TAIL_LINES lines of the command's stderr (each cut at
+   * STDERR_TAIL_LINE_BYTES) for its exit line, and with logStdErr logs every line at info.
+   */
+  private readStderr(child: ChildProcess): void {
     let n = 0;
+    const tail = this.stderrTail;
     const splitter = new LineSplitter(MAX_STDERR_LINE, {
-      line: (bytes, start, end) => this.logger.info({ line: bytes.toString('utf8', start, end), n: ++n }, 'command stderr'),
+      line: (bytes, start, end) => {
+        const cut = Math.min(end, start + STDERR_TAIL_LINE_BYTES);
+        tail.push(bytes.toString('utf8', start, cut) + (cut < end ? '…' : ''));
+        if (tail.length > STDERR_TAIL_LINES) tail.shift();
+        if (this.config.logStdErr) this.logger.info({ line: bytes.toString('utf8', start, end), n: ++n }, 'command stderr');
+      },
     });
     child.stderr!.on('data', (chunk: Buffer) => splitter.push(chunk));
     child.stderr!.once('end', () => splitter.end());
@@ -216,7 +234,7 @@ export class ExecSource implements Source {
     clearTimeout(timer);
     if (first === 'grace') {
       const left = [...tree, ...descendantsOf(child.pid)].filter(isAlive);
-      this.logger.warn({ pid: child.pid, left: left.length, graceMs: KILL_GRACE_MS }, 'command ignored SIGTERM; sending SIGKILL');
+      this.logger.warn({ commandPid: child.pid, left: left.length, graceMs: KILL_GRACE_MS }, 'command ignored SIGTERM; sending SIGKILL');
       signalAll(left, 'SIGKILL');
       await exited;
     }

@@ -31,6 +31,8 @@ export class NetcatConnection {
   private stopping = false;
   private readonly stopped = new AbortController();
   private lastFullWarn = 0;
+  /** Over-long lines refused on this connection; the first is logged. */
+  private tooLong = 0;
   readonly closed: Promise<void>;
 
   constructor(
@@ -90,12 +92,22 @@ export class NetcatConnection {
       while (to < items.length && (events.length < this.opts.batchSize || items[to]!.kind === 'too-long')) {
         const item = items[to++]!;
         if (item.kind === 'line') events.push({ headers: {}, body: item.body });
-        else this.opts.counters.inc('EventReadFail');
+        else this.refuseTooLong();
       }
       const outcome: Outcome = events.length > 0 ? await this.commit(events) : { kind: 'committed' };
       if (outcome.kind === 'abandoned') return;
       this.reply(items.slice(from, to), outcome);
       from = to;
+    }
+  }
+
+  private refuseTooLong(): void {
+    this.opts.counters.inc('EventReadFail');
+    if (this.tooLong++ === 0) {
+      this.opts.logger.warn(
+        { maxLineLength: this.opts.maxLineLength },
+        'A line longer than max-line-length was refused; later ones on this connection are only counted.',
+      );
     }
   }
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { SluiceError } from '@sluice/core';
 import { netcatSource, type NetcatSource } from './netcat-source.js';
 import { NetcatLines, charCount } from './netcat-lines.js';
-import { configFor, FakeChannel, fakeSourceContext, sleep, waitUntil } from '../test-support.js';
+import { checkBusyPortRetried, configFor, FakeChannel, fakeSourceContext, sleep, waitUntil } from '../test-support.js';
 
 async function setup(values: Record<string, unknown> = {}, ch = new FakeChannel()) {
   const ctx = fakeSourceContext(ch.emit);
@@ -78,6 +78,12 @@ test('an over-long line is answered FAILED and skipped; the lines around it are 
   assert.equal(c.replies(), `OK\n${TOO_LONG(8)}OK\n`);
   assert.deepEqual(ch.bodies(), ['1234567', 'ok']);
   assert.equal(ctx.counters.get('EventReadFail'), 1);
+  c.socket.write('123456789\nalso too long\n');
+  await waitUntil(() => ctx.counters.get('EventReadFail') === 3, 'two more refused');
+  const warned = ctx.records.filter((r) => r.level === 40 && /max-line-length/.test(r.msg));
+  assert.equal(warned.length, 1, 'logged once per connection');
+  assert.equal(warned[0]!['maxLineLength'], 8);
+  assert.equal(warned[0]!['peer'], `127.0.0.1:${c.socket.localPort}`);
   c.socket.end();
   await c.closed;
   await source.stop();
@@ -206,21 +212,11 @@ test('aborting the context signal stops the source', async () => {
   await assert.rejects(client(port), /ECONNREFUSED/);
 });
 
-test('a port in use makes start() reject with a clear message', async () => {
-  const other = createServer();
-  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
-  const port = (other.address() as AddressInfo).port;
-  try {
+test('a busy port is retried until it is free, logged once per change of state', async () => {
+  await checkBusyPortRetried((port) => {
     const ctx = fakeSourceContext(new FakeChannel().emit);
-    const source = netcatSource.create(configFor(netcatSource, { bind: '127.0.0.1', port }), ctx);
-    await assert.rejects(source.start(), (err: unknown) => {
-      assert.ok(err instanceof SluiceError);
-      assert.equal(err.message, `netcat source r1 cannot listen on 127.0.0.1:${port}: the address is already in use`);
-      return true;
-    });
-  } finally {
-    await new Promise((resolve) => other.close(resolve));
-  }
+    return { ctx, source: netcatSource.create(configFor(netcatSource, { bind: '127.0.0.1', port }), ctx) };
+  });
 });
 
 test('check() rejects a UTF-16 encoding', () => {

@@ -1,7 +1,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Config, KeySpecs, SourceFactory } from '@sluice/config';
-import { SluiceError, type Source, type SourceContext } from '@sluice/core';
+import type { Source, SourceContext } from '@sluice/core';
 import { charsetError } from '../charset.js';
+import { listenWithRetry } from '../listen-retry.js';
 import { NetcatConnection } from './netcat-connection.js';
 
 /** How long a stopping connection waits for its batch to commit, then for the client to close. */
@@ -34,7 +35,7 @@ export type NetcatConfig = Config<typeof NETCAT_KEYS>;
 
 /**
  * The netcat source: a TCP server turning each `\n`-terminated line into an event and answering
- * `OK` per line only once the line is committed. When the channels are full it stops reading
+ * `OK` per line only once the line is committed. A busy port is retried until it is free. When the channels are full it stops reading
  * the connection and retries (the client is slowed, never answered FAILED for it). `stop()` (or
  * the context's signal) closes the port and the connections within about two seconds; lines
  * not answered by then are left for the client to resend.
@@ -56,23 +57,28 @@ export class NetcatSource implements Source {
     return addr;
   }
 
+  /** Binds the port; a busy one is retried in the background (see listenWithRetry). */
   async start(): Promise<void> {
     const { bind, port } = this.config;
     const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'EADDRINUSE' ? 'the address is already in use' : err.message;
-        reject(
-          new SluiceError('SLUICE_ERR_CONFIG', `netcat source ${this.ctx.name} cannot listen on ${bind}:${port}: ${why}`, { cause: err }),
-        );
-      });
-      server.listen({ host: bind, port }, () => resolve());
-    });
-    server.removeAllListeners('error');
-    server.on('error', (err) => this.ctx.logger.error({ err }, 'netcat server error'));
     this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
-    this.ctx.logger.info({ bind, port: this.address().port }, 'netcat source listening');
+    const listen = () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: bind, port }, () => {
+          server.removeListener('error', reject);
+          resolve();
+        });
+      });
+    await listenWithRetry(listen, {
+      address: `${bind}:${port}`,
+      ctx: this.ctx,
+      onBound: () => {
+        server.on('error', (err) => this.ctx.logger.error({ err }, 'netcat server error'));
+        this.ctx.logger.info({ bind, port: this.address().port }, 'netcat source listening');
+      },
+    });
   }
 
   stop(): Promise<void> {
@@ -95,8 +101,7 @@ export class NetcatSource implements Source {
       socket.destroy();
       return;
     }
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    const logger = this.ctx.logger.child({ remote });
+    const logger = this.ctx.logger.child({ peer: `${socket.remoteAddress}:${socket.remotePort}` });
     const connection = new NetcatConnection(socket, {
       maxLineLength: this.config['max-line-length'],
       utf8: /^utf-?8$/i.test(this.config.encoding.trim()),
