@@ -57,7 +57,7 @@ function run(label, files, concurrency) {
 }
 
 if (unit.length + e2e.length === 0) {
-  console.error('no test files found: run `npm run build` first');
+  console.error(filters.length > 0 ? `no compiled test file matches ${filters.join(', ')} (did \`npm run build\` run?)` : 'no test files found: run `npm run build` first');
   process.exit(1);
 }
 let status = 0;
