@@ -103,6 +103,29 @@ test('a block count larger than the bytes could hold is malformed (nothing sized
   assert.equal(frameBatch(multiBlock).starts.length, 2);
 });
 
+test('a count the bytes cannot carry (two bytes per event, one per header string) is refused before any allocation', () => {
+  const lying = (count: number, bytes: number): Buffer => {
+    const out = Buffer.alloc(bytes);
+    // zig-zag varint of `count`, then zeros (each pair of zeros is an empty event)
+    let z = count * 2;
+    let i = 0;
+    while (z >= 0x80) {
+      out[i++] = (z % 0x80) | 0x80;
+      z = Math.floor(z / 0x80);
+    }
+    out[i] = z;
+    return out;
+  };
+  // Within the old bound (count ≤ bytes) but not within two bytes per event.
+  const heapBefore = process.memoryUsage().heapUsed;
+  assert.throws(() => frameBatch(lying(3_000_000, 4_000_000)), { code: 'SLUICE_ERR_MALFORMED_BATCH', message: /3000000 events claimed in/ });
+  assert.ok(process.memoryUsage().heapUsed - heapBefore < 16 * 1024 * 1024, 'nothing sized from the claimed count');
+  // A header map claiming more entries than bytes.
+  assert.throws(() => frameBatch(Buffer.from([0x02, 0xfe, 0xff, 0x03, 0x00, 0x00, 0x00])), { code: 'SLUICE_ERR_MALFORMED_BATCH', message: /headers claimed/ });
+  // A count the bytes do carry is framed: two-byte events, as many as claimed.
+  assert.equal(frameBatch(lying(1000, 2 + 2000 + 1)).starts.length, 1000);
+});
+
 test('truncated or garbage bytes are rejected as malformed', () => {
   const bytes = encodeBatch([{ headers: { a: 'b' }, body: Buffer.from('hello') }]);
   for (let len = 0; len < bytes.length; len++) {

@@ -151,6 +151,11 @@ export interface BatchFraming {
   readonly bodyBytes: number;
 }
 
+/** The smallest encoded event: an empty header map (one byte) and an empty body (one byte). */
+const MIN_EVENT_BYTES = 2;
+/** Framing arrays are allocated up to this many events from a batch's claimed count. */
+const PRESIZED_EVENTS = 65_536;
+
 function malformed(why: string): SluiceError {
   return new SluiceError('SLUICE_ERR_MALFORMED_BATCH', `malformed batch: ${why}`);
 }
@@ -198,12 +203,16 @@ export function frameBatch(bytes: Buffer): BatchFraming {
       count = -count;
       readLong(bytes, c); // block size in bytes, not needed
     }
+    // Every event takes at least two bytes (an empty header map and an empty body): a count
+    // the remaining bytes cannot carry is refused before anything is allocated for it.
+    if (count > (len - c.pos) / MIN_EVENT_BYTES) throw malformed(`${count} events claimed in ${len - c.pos} bytes`);
     if (k === 0) {
-      // Sized up front from the block's count (not grown by push): no garbage per batch.
-      if (count > len) throw malformed('more events than bytes');
-      starts = new Array<number>(count);
-      ends = new Array<number>(count);
-      bodyLens = new Array<number>(count);
+      // Sized up front from the block's count, so that a batch of ordinary size makes no garbage
+      // growing them; past PRESIZED_EVENTS they grow with the events actually read.
+      const size = Math.min(count, PRESIZED_EVENTS);
+      starts = new Array<number>(size);
+      ends = new Array<number>(size);
+      bodyLens = new Array<number>(size);
     }
     for (let i = 0; i < count; i++) {
       starts[k] = c.pos;
@@ -215,6 +224,8 @@ export function frameBatch(bytes: Buffer): BatchFraming {
           entries = -entries;
           readLong(bytes, c);
         }
+        // A key and a value take at least one byte each.
+        if (2 * entries > len - c.pos) throw malformed(`${entries} headers claimed in ${len - c.pos} bytes`);
         for (let j = 0; j < 2 * entries; j++) {
           const n = readLong(bytes, c);
           if (n < 0 || c.pos + n > len) throw malformed('length past the end of the batch');
