@@ -222,7 +222,8 @@ export class Supervisor {
         this.announceReady();
       } else if (msg.type === 'counters') {
         this.totals.report(w.id, msg.components);
-        w.rssBytes = msg.rss;
+        // No figure when the worker could not read it (out of file descriptors): keep the last.
+        if (msg.rss !== undefined) w.rssBytes = msg.rss;
         w.reportedAt = Date.now();
       }
     });

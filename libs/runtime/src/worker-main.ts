@@ -207,7 +207,7 @@ async function main(): Promise<void> {
 
   const running = await (spec.kind === 'channel' ? runChannel : spec.kind === 'source' ? runSource : runSinkGroup)(spec, logger);
   const report = () =>
-    send({ type: 'counters', components: Object.fromEntries([...running.counters].map(([k, c]) => [k, c.snapshot()])), rss: process.memoryUsage.rss() });
+    send({ type: 'counters', components: Object.fromEntries([...running.counters].map(([k, c]) => [k, c.snapshot()])), rss: residentBytes() });
   const reporter = setInterval(report, spec.tuning.countersIntervalMs);
   report();
   let stopping = false;
@@ -245,3 +245,15 @@ async function main(): Promise<void> {
 }
 
 void main().catch(crash);
+
+/**
+ * The process's resident set size, or undefined when it cannot be read now: libuv opens a file to
+ * read it, which fails with EMFILE while peers hold every descriptor — that must not kill the worker.
+ */
+function residentBytes(): number | undefined {
+  try {
+    return process.memoryUsage.rss();
+  } catch {
+    return undefined;
+  }
+}

@@ -52,7 +52,7 @@ export type FromWorker =
   /** A source runs but is retrying what it needs (a busy port), with why; `null` once it works. */
   | { readonly type: 'retrying'; readonly reason: string | null }
   /** Counter snapshots by Flume key, and the worker's resident set size in bytes. */
-  | { readonly type: 'counters'; readonly components: Record<string, Record<string, number>>; readonly rss: number };
+  | { readonly type: 'counters'; readonly components: Record<string, Record<string, number>>; readonly rss: number | undefined };
 
 /** Flume's JSON key of a component, e.g. `CHANNEL.c1`. */
 export function counterKey(kind: 'source' | 'channel' | 'sink' | 'processor', name: string): string {
