@@ -115,16 +115,7 @@ function tlsOptions(v: Record<string, unknown>): ClientTlsOptions | undefined {
   if (v['trust-all-certs']) return { ...common, trustAll: true };
   const path = v['truststore'] as string | undefined;
   if (path === undefined) return common;
-  let type = v['truststore-type'] as string | undefined;
-  if (type === undefined) {
-    let head = '';
-    try {
-      head = readFileSync(path).subarray(0, 4096).toString('latin1');
-    } catch {
-      // readTruststore reports the unreadable file.
-    }
-    type = head.includes('-----BEGIN') ? 'PEM' : 'PKCS12';
-  }
+  const type = v['truststore-type'] as string | undefined;
   return { ...common, ca: readTruststore({ path, password: v['truststore-password'] as string | undefined, type, key: 'truststore' }).ca };
 }
 

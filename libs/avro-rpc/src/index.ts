@@ -26,6 +26,5 @@ export { checkStoreType, FLUME_DEFAULT_STORE_TYPE, jceksRemedy, readKeystore, re
 export type { StoreSpec } from './tls-stores.js';
 export { readPkcs12Certificates } from './pkcs12-certs.js';
 export { tlsVersionRange } from './tls-versions.js';
-export { storeTypeOf } from './store-type.js';
 /** Test helper: throwaway certificate files (PEM, PKCS12, a JCEKS-looking file; JKS with keytool) made with openssl. */
 export { makeTestCertFiles, type TestCertFiles } from './testing/test-cert-files.js';

@@ -14,7 +14,10 @@ export interface StoreSpec {
   /** Path of the store file. */
   readonly path: string;
   readonly password?: string;
-  /** `JKS` (Flume's default), `PKCS12` or `PEM`; case-insensitive. */
+  /**
+   * `JKS` (Flume's default), `PKCS12` or `PEM`; case-insensitive. Absent or empty: taken from the
+   * file, as a Java 9+ "JKS" keystore also reads PKCS12 files (PEM text is PEM, anything else PKCS12).
+   */
   readonly type?: string;
   /** The Flume key naming this store, for messages (e.g. `keystore`, `truststore`). */
   readonly key?: string;
@@ -70,6 +73,10 @@ function readStore(spec: StoreSpec, key: string): { bytes: Buffer; type: StoreTy
   }
   const magic = bytes.length >= 4 ? bytes.readUInt32BE(0) : 0;
   if (magic === JCEKS_MAGIC) throw config(jceksRemedy(spec.path, key));
+  if (spec.type === undefined || spec.type.trim() === '') {
+    const pemText = bytes.subarray(0, 4096).toString('latin1').includes('-----BEGIN');
+    return { bytes, type: magic === JKS_MAGIC ? 'JKS' : pemText ? 'PEM' : 'PKCS12' };
+  }
   // The content decides between JKS and PKCS12, as Java's keystore.type.compat does.
   const configured = checkStoreType(spec.type, spec.path, key);
   const type = magic === JKS_MAGIC ? 'JKS' : configured === 'JKS' ? 'PKCS12' : configured;

@@ -1,4 +1,4 @@
-import { type ClientTlsOptions, readTruststore, storeTypeOf, tlsVersionRange } from '@sluice/avro-rpc';
+import { type ClientTlsOptions, readTruststore, tlsVersionRange } from '@sluice/avro-rpc';
 import type { AvroSinkConfig } from './avro-sink-factory.js';
 
 /**
@@ -19,7 +19,7 @@ export function clientTls(config: AvroSinkConfig): ClientTlsOptions | undefined 
   const { ca } = readTruststore({
     path,
     password: config['truststore-password'],
-    type: storeTypeOf(path, config['truststore-type']),
+    type: config['truststore-type'],
     key: 'truststore',
   });
   return { ...common, ca };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readKeystore, type ServerTlsOptions, storeTypeOf, tlsVersionRange } from '@sluice/avro-rpc';
+import { readKeystore, type ServerTlsOptions, tlsVersionRange } from '@sluice/avro-rpc';
 import { SluiceError } from '@sluice/core';
 import type { AvroSourceConfig } from './avro-source-factory.js';
 
@@ -27,7 +27,7 @@ export function serverTls(config: AvroSourceConfig): ServerTlsOptions | undefine
     const material = readKeystore({
       path,
       password: config['keystore-password'],
-      type: storeTypeOf(path, config['keystore-type']),
+      type: config['keystore-type'],
       key: 'keystore',
     });
     return { ...material, ...versions, ciphers };
