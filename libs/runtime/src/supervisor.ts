@@ -217,7 +217,7 @@ export class Supervisor {
         this.announceReady();
       } else if (msg.type === 'retrying') {
         w.retrying = msg.reason ?? undefined;
-        if (w.state === 'running' || w.state === 'retrying') w.state = w.retrying === undefined ? 'running' : 'retrying';
+        if (serving(w)) w.state = w.retrying === undefined ? 'running' : 'retrying';
         this.writeStatus(); // tools waiting on status.json see the change with the log line
         this.announceReady();
       } else if (msg.type === 'counters') {
@@ -479,7 +479,7 @@ export class Supervisor {
     const byId = new Map(this.workers.map((w) => [w.id, w]));
     const component = (group: ComponentCounters['group'], name: string, type: string, worker: string): ComponentCounters => {
       const w = byId.get(worker)!;
-      const running = w.child !== undefined && (w.state === 'running' || w.state === 'retrying');
+      const running = w.child !== undefined && serving(w);
       const key = `${group}.${name}`;
       return { key, group, name, type, worker, startTime: w.startedAt, stopTime: running ? 0 : (w.lastExit?.at ?? 0), values: this.totals.values(key) };
     };
@@ -507,7 +507,7 @@ export class Supervisor {
         state: w.state,
         restarts: w.restarts,
         startedAt: w.startedAt,
-        uptimeMs: w.child && (w.state === 'running' || w.state === 'retrying') ? now - w.startedAt : 0,
+        uptimeMs: w.child && serving(w) ? now - w.startedAt : 0,
         rssBytes: w.child ? (w.rssBytes ?? null) : null,
         lastExit: w.lastExit ?? null,
         failure: w.failure ?? null,
@@ -527,4 +527,9 @@ export class Supervisor {
       this.options.logger.warn({ err, path }, 'Could not write status.json.');
     }
   }
+}
+
+/** A worker whose process runs its component: ready, possibly retrying something (a busy port). */
+function serving(w: Worker): boolean {
+  return w.state === 'running' || w.state === 'retrying';
 }

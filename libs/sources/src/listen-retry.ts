@@ -32,10 +32,13 @@ export async function listenWithRetry(listen: () => Promise<void>, options: List
     onBound();
     return;
   }
+  const failing = (err: { code: string | undefined; message: string }): void => {
+    ctx.logger.error({ address, code: err.code, reason: err.message }, 'Cannot listen; retrying until the address is free.');
+    ctx.retrying(`cannot listen on ${address}: ${err.code ?? err.message}`);
+  };
   let code = first.code;
   const since = Date.now();
-  ctx.logger.error({ address, code, reason: first.message }, 'Cannot listen; retrying until the address is free.');
-  ctx.retrying(`cannot listen on ${address}: ${code ?? first.message}`);
+  failing(first);
   void (async () => {
     let delay = options.minDelayMs ?? LISTEN_RETRY_MIN_MS;
     for (let failures = 1; ; failures++) {
@@ -51,8 +54,7 @@ export async function listenWithRetry(listen: () => Promise<void>, options: List
       }
       if (err.code !== code) {
         code = err.code;
-        ctx.logger.error({ address, code, reason: err.message }, 'Cannot listen; retrying until the address is free.');
-        ctx.retrying(`cannot listen on ${address}: ${code ?? err.message}`);
+        failing(err);
       } else {
         ctx.logger.debug({ address, code, failedAttempts: failures + 1 }, 'Still cannot listen; retrying.');
       }

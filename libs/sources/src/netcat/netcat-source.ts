@@ -35,10 +35,10 @@ export type NetcatConfig = Config<typeof NETCAT_KEYS>;
 
 /**
  * The netcat source: a TCP server turning each `\n`-terminated line into an event and answering
- * `OK` per line only once the line is committed. A busy port is retried until it is free. When the channels are full it stops reading
- * the connection and retries (the client is slowed, never answered FAILED for it). `stop()` (or
- * the context's signal) closes the port and the connections within about two seconds; lines
- * not answered by then are left for the client to resend.
+ * `OK` per line only once the line is committed. A busy port is retried until it is free. When
+ * the channels are full it stops reading the connection and retries (the client is slowed, never
+ * answered FAILED for it). `stop()` (or the context's signal) closes the port and the connections
+ * within about two seconds; lines not answered by then are left for the client to resend.
  */
 export class NetcatSource implements Source {
   private server: Server | undefined;
