@@ -64,6 +64,16 @@ export interface AvroServerOptions {
    * long is closed. Idle connections between frames are kept, as Flume keeps them. Default 60000.
    */
   readonly stallTimeoutMs?: number;
+  /**
+   * Bytes of partly received frames all connections together may hold (after inflate). Past it,
+   * the connection holding the most is closed. Default 256 MiB.
+   */
+  readonly maxBufferedBytes?: number;
+  /**
+   * Most connections open at once. A connection past it takes the place of the one idle longest
+   * (between requests); when none is idle, it is refused. Default 1000.
+   */
+  readonly maxConnections?: number;
   /** On close(), connections still busy after this long are cut. Default 5000. */
   readonly closeTimeoutMs?: number;
   /** Accepts or refuses each peer (see createIpFilter for Flume's ipFilterRules). */
@@ -88,6 +98,10 @@ export interface AvroServerCounters {
   batchesReceived: number;
   /** Handler rejections (answered FAILED). */
   handlerFailures: number;
+  /** Closed to keep partial frames within maxBufferedBytes. */
+  closedOverBudget: number;
+  /** Idle connections closed, or new ones refused, to stay within maxConnections. */
+  closedOverLimit: number;
 }
 
 export interface AvroServer {
@@ -100,10 +114,14 @@ export interface AvroServer {
   close(): Promise<void>;
   /** Connections open now (Flume's OpenConnectionCount). */
   readonly connections: number;
+  /** Bytes of partly received frames all connections hold now (what maxBufferedBytes bounds). */
+  readonly bufferedBytes: number;
   readonly counters: Readonly<AvroServerCounters>;
 }
 
 const MAX_CACHED_PROTOCOLS = 32;
+const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_CONNECTIONS = 1000;
 const WARN_INTERVAL_MS = 60_000;
 const MAX_WARNED_PEERS = 1024;
 const OWN_HASH_KEY = AVRO_SOURCE_PROTOCOL_HASH.toString('hex');
@@ -125,6 +143,8 @@ class AvroServerImpl implements AvroServer {
     errorResponses: 0,
     batchesReceived: 0,
     handlerFailures: 0,
+    closedOverBudget: 0,
+    closedOverLimit: 0,
   };
   private readonly server: net.Server;
   private readonly open = new Set<ServerConnection>();
@@ -133,6 +153,10 @@ class AvroServerImpl implements AvroServer {
   private readonly warnedAt = new Map<string, number>();
   private nextId = 1;
   private closing = false;
+  /** Sum of every connection's partial-frame bytes. */
+  private buffered = 0;
+  private overBudget = false;
+  private overLimit = false;
   readonly log: Logger;
 
   constructor(readonly options: AvroServerOptions) {
@@ -161,6 +185,10 @@ class AvroServerImpl implements AvroServer {
 
   get connections(): number {
     return this.open.size;
+  }
+
+  get bufferedBytes(): number {
+    return this.buffered;
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -242,6 +270,11 @@ class AvroServerImpl implements AvroServer {
   }
 
   private start(socket: net.Socket, peer: PeerInfo): void {
+    if (!this.makeRoom()) {
+      this.counters.closedOverLimit++;
+      socket.destroy();
+      return;
+    }
     this.counters.connectionsOpened++;
     const conn = new ServerConnection(this, socket, peer, this.secureContext);
     this.open.add(conn);
@@ -249,6 +282,56 @@ class AvroServerImpl implements AvroServer {
       this.open.delete(conn);
       this.counters.connectionsClosed++;
     });
+  }
+
+  /**
+   * Below maxConnections, or made so by closing the connection idle longest: false when every
+   * connection is in the middle of something. Logged once per change of state.
+   */
+  private makeRoom(): boolean {
+    const limit = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    if (this.open.size < limit) {
+      if (this.overLimit) this.log.info({ maxConnections: limit }, 'Connections are below maxConnections again.');
+      this.overLimit = false;
+      return true;
+    }
+    if (!this.overLimit) this.log.warn({ maxConnections: limit }, 'maxConnections reached: idle connections make way for new ones, which are refused when none is idle.');
+    this.overLimit = true;
+    let oldest: ServerConnection | undefined;
+    for (const c of this.open) if (c.idleSince !== undefined && (oldest === undefined || c.idleSince < oldest.idleSince!)) oldest = c;
+    if (oldest === undefined) return false;
+    this.counters.closedOverLimit++;
+    oldest.destroy();
+    this.open.delete(oldest);
+    return true;
+  }
+
+  /**
+   * Adds `delta` to the bytes partial frames hold; past maxBufferedBytes, closes the connection
+   * holding the most until the total fits. Logged once per change of state.
+   */
+  account(delta: number): void {
+    this.buffered += delta;
+    const budget = this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    if (this.buffered <= budget) {
+      if (this.overBudget && this.buffered <= budget / 2) {
+        this.overBudget = false;
+        this.log.info({ bufferedBytes: this.buffered, maxBufferedBytes: budget }, 'Partial frames are well within maxBufferedBytes again.');
+      }
+      return;
+    }
+    if (!this.overBudget) {
+      this.overBudget = true;
+      this.log.warn({ bufferedBytes: this.buffered, maxBufferedBytes: budget }, 'Partial frames exceed maxBufferedBytes: closing the connections that hold the most.');
+    }
+    while (this.buffered > budget) {
+      let largest: ServerConnection | undefined;
+      for (const c of this.open) if (largest === undefined || c.held > largest.held) largest = c;
+      if (largest === undefined || largest.held === 0) return;
+      this.counters.closedOverBudget++;
+      largest.release();
+      largest.destroy();
+    }
   }
 
   /**
@@ -306,6 +389,10 @@ class ServerConnection {
   private remote: ProtocolShape | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private readonly stallMs: number;
+  /** Partial-frame bytes this connection has added to the server's total. */
+  held = 0;
+  /** Since when the connection has been between requests (nothing owed, nothing served); undefined while busy. */
+  idleSince: number | undefined = Date.now();
 
   constructor(
     private readonly server: AvroServerImpl,
@@ -330,6 +417,7 @@ class ServerConnection {
     this.log.debug('Connection opened.');
     socket.once('close', () => {
       clearTimeout(this.stallTimer);
+      this.release();
       if (this.decoder.midFrame && !this.rejected && !this.ending) this.count('truncated frame: the peer closed in the middle of a frame');
       this.stream.destroy();
       this.log.debug('Connection closed.');
@@ -354,6 +442,18 @@ class ServerConnection {
   destroy(): void {
     this.stream.destroy();
     this.socket.destroy();
+  }
+
+  /** Gives back what this connection's partial frame counted against the server's budget. */
+  release(): void {
+    if (this.held === 0) return;
+    const held = this.held;
+    this.held = 0;
+    this.server.account(-held);
+  }
+
+  private markIdle(): void {
+    this.idleSince = !this.busy && this.queue.length === 0 && !this.decoder.midFrame ? (this.idleSince ?? Date.now()) : undefined;
   }
 
   private onStreamError(err: Error & { code?: string; library?: string }): void {
@@ -396,10 +496,18 @@ class ServerConnection {
       this.reject((err as Error).message, err);
       return;
     }
+    const held = this.decoder.heldBytes;
+    if (held !== this.held) {
+      const delta = held - this.held;
+      this.held = held;
+      this.server.account(delta);
+      if (this.socket.destroyed) return;
+    }
     if (this.decoder.midFrame) this.armStallTimer('a partly received frame');
     else clearTimeout(this.stallTimer);
     if (this.ending) return;
     this.queue.push(...frames);
+    this.markIdle();
     void this.pump();
   }
 
@@ -413,6 +521,7 @@ class ServerConnection {
       }
     } finally {
       this.busy = false;
+      this.markIdle();
     }
     if (this.ending) {
       this.stream.end();

@@ -112,8 +112,14 @@ export class FrameDecoder {
   private dataLeft = 0;
   private parts: Buffer[] = [];
   private lengths: number[] = [];
+  private held = 0;
 
   constructor(private readonly limits: FrameLimits = DEFAULT_FRAME_LIMITS) {}
+
+  /** Bytes of the frame in progress held so far (what a partial frame costs in memory). */
+  get heldBytes(): number {
+    return this.held;
+  }
 
   /** True while a frame has started but is not complete (bytes are owed by the peer). */
   get midFrame(): boolean {
@@ -127,6 +133,7 @@ export class FrameDecoder {
       if (this.state === State.Data) {
         const take = Math.min(this.dataLeft, chunk.length - at);
         this.parts.push(chunk.subarray(at, at + take));
+        this.held += take;
         at += take;
         this.dataLeft -= take;
         if (this.dataLeft === 0) this.endBuffer(frames);
@@ -183,6 +190,7 @@ export class FrameDecoder {
     frames.push({ serial: this.serial, bufferLengths: this.lengths, payload });
     this.parts = [];
     this.lengths = [];
+    this.held = 0;
     this.state = State.Header;
   }
 }

@@ -47,6 +47,18 @@ export const AVRO_SOURCE_KEYS = {
     doc: 'Java cipher-suite names: not translated, so setting it is an error; use `ssl-ciphers`.',
   },
   'ssl-ciphers': { format: 'string', default: '', doc: "Sluice extension: an OpenSSL cipher list (e.g. `ECDHE+AESGCM`). Empty: Node's default." },
+  maxConnections: {
+    format: 'int',
+    default: 1000,
+    min: 1,
+    doc: 'Sluice extension: most connections open at once. A new one past it takes the place of the connection idle longest; when none is idle it is refused. Keep it below the worker\'s file descriptor limit.',
+  },
+  maxBufferedBytes: {
+    format: 'int',
+    default: 268_435_456,
+    min: 1_048_576,
+    doc: 'Sluice extension: bytes of partly received frames (after inflate) all connections together may hold; past it, the connection holding the most is closed. At least the largest frame a client sends (64 MiB at most).',
+  },
   ipFilter: { format: 'bool', default: false, doc: 'Accept or refuse each connection by `ipFilterRules`.' },
   ipFilterRules: {
     format: 'string',

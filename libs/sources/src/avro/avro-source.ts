@@ -64,6 +64,8 @@ export class AvroSource implements Source {
       compression: this.config['compression-type'] as 'none' | 'deflate',
       tls,
       ipFilter,
+      maxConnections: this.config.maxConnections,
+      maxBufferedBytes: this.config.maxBufferedBytes,
       logger,
       onAppendBatch: (batch, context) => this.accept(batch, context),
     });

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { after, test } from 'node:test';
+import { encodeBatch, textEvent } from '@sluice/core';
+import { createAvroClient } from './avro-client.js';
+import { createAvroServer, type AvroServer, type AvroServerOptions } from './avro-server.js';
+import { memoryLogger } from './testing/memory-logger.js';
+
+const closers: (() => Promise<void> | void)[] = [];
+after(async () => {
+  for (const c of closers.reverse()) await c();
+});
+
+async function startServer(extra: Partial<AvroServerOptions>): Promise<{ server: AvroServer; port: number; lines: () => Record<string, unknown>[] }> {
+  const log = memoryLogger();
+  const server = createAvroServer({ host: '127.0.0.1', port: 0, logger: log.logger, onAppendBatch: async () => 'OK', ...extra });
+  const { port } = await server.listen();
+  closers.push(() => server.close());
+  return { server, port, lines: log.lines };
+}
+
+/** A raw connection; `closed` resolves when the server closes it. */
+async function rawConnection(port: number): Promise<{ socket: net.Socket; closed: Promise<void> }> {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  closers.push(() => void socket.destroy());
+  return { socket, closed };
+}
+
+/** The start of a Netty frame of one buffer of `declared` bytes, followed by `sent` of them. */
+function partialFrame(declared: number, sent: number): Buffer {
+  const head = Buffer.alloc(12);
+  head.writeInt32BE(1, 0);
+  head.writeInt32BE(1, 4);
+  head.writeInt32BE(declared, 8);
+  return Buffer.concat([head, Buffer.alloc(sent, 0x41)]);
+}
+
+async function until<T>(what: string, check: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function normalClientAnswered(port: number): Promise<void> {
+  const c = createAvroClient({ host: '127.0.0.1', port, connectTimeoutMs: 3000, requestTimeoutMs: 3000 });
+  closers.push(() => c.close());
+  assert.equal(await c.appendBatch(encodeBatch([textEvent('hello')])), 'OK');
+}
+
+test('partial frames of all connections together stay within maxBufferedBytes: the one holding the most is closed', async () => {
+  const { server, port, lines } = await startServer({ maxBufferedBytes: 1_000_000 });
+  const small = await rawConnection(port);
+  small.socket.write(partialFrame(500_000, 100_000));
+  const big = await rawConnection(port);
+  big.socket.write(partialFrame(900_000, 600_000));
+  await until('both partial frames held', () => (server.bufferedBytes === 700_000 ? true : undefined));
+  const third = await rawConnection(port);
+  third.socket.write(partialFrame(900_000, 400_000));
+  // 100 + 600 + 400 KB > 1 MB: the 600 KB one goes, the other two stay.
+  await big.closed;
+  assert.equal(server.counters.closedOverBudget, 1);
+  assert.equal(small.socket.destroyed, false);
+  assert.equal(third.socket.destroyed, false);
+  assert.equal(lines().filter((l) => /exceed maxBufferedBytes/.test(String(l['msg']))).length, 1, 'logged once');
+  await normalClientAnswered(port);
+});
+
+test('past maxConnections the connection idle longest makes way', async () => {
+  const { server, port, lines } = await startServer({ maxConnections: 3 });
+  const first = await rawConnection(port);
+  await until('first open', () => (server.connections === 1 ? true : undefined));
+  const second = await rawConnection(port);
+  second.socket.write(partialFrame(1000, 10)); // mid-frame: not idle
+  await until('second mid-frame', () => (server.bufferedBytes === 10 ? true : undefined));
+  const third = await rawConnection(port);
+  await until('three open', () => (server.connections === 3 ? true : undefined));
+  await normalClientAnswered(port); // the fourth: first (idle longest) makes way
+  await first.closed;
+  assert.equal(second.socket.destroyed, false, 'a connection owing bytes is not idle');
+  assert.equal(server.counters.closedOverLimit, 1);
+  assert.equal(lines().filter((l) => /maxConnections reached/.test(String(l['msg']))).length, 1);
+  third.socket.write(partialFrame(1000, 10));
+  await until('third mid-frame', () => (server.bufferedBytes === 20 ? true : undefined));
+  // Now two are mid-frame and the normal client's connection is idle: it makes way.
+  const late = await rawConnection(port);
+  await until('late accepted', () => (server.counters.closedOverLimit === 2 ? true : undefined));
+  assert.equal(late.socket.destroyed, false);
+});
+
+test('past maxConnections with every connection in the middle of a frame, a new one is refused', async () => {
+  const { server, port } = await startServer({ maxConnections: 2 });
+  const busy = [await rawConnection(port), await rawConnection(port)];
+  for (const c of busy) c.socket.write(partialFrame(1000, 10));
+  await until('both mid-frame', () => (server.bufferedBytes === 20 ? true : undefined));
+  const refused = await rawConnection(port);
+  await refused.closed;
+  assert.equal(server.counters.closedOverLimit, 1);
+  assert.equal(busy.filter((c) => c.socket.destroyed).length, 0);
+});
