@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { frameBatch, SluiceError, type BatchFraming, type Logger } from '@sluice/core';
+import { ConnectionSlots, frameBatch, SluiceError, type BatchFraming, type Logger } from '@sluice/core';
 import { decodeRequest, encodeResponseBuffers, type ResponseBody } from './call-codec.js';
 import { normalizeAddress, type IpFilter } from './ip-filter.js';
 import { DEFAULT_FRAME_LIMITS, encodeFrame, FrameDecoder, type NettyFrame } from './netty-framing.js';
@@ -70,8 +70,8 @@ export interface AvroServerOptions {
    */
   readonly maxBufferedBytes?: number;
   /**
-   * Most connections open at once. A connection past it takes the place of the one idle longest
-   * (between requests); when none is idle, it is refused. Default 1000.
+   * Most connections open at once. A connection past it takes the place of the one quiet longest;
+   * while every one has a request being served, it is refused (see ConnectionSlots). Default 1000.
    */
   readonly maxConnections?: number;
   /** On close(), connections still busy after this long are cut. Default 5000. */
@@ -147,7 +147,7 @@ class AvroServerImpl implements AvroServer {
     closedOverLimit: 0,
   };
   private readonly server: net.Server;
-  private readonly open = new Set<ServerConnection>();
+  private readonly open: ConnectionSlots<ServerConnection>;
   private readonly protocols = new Map<string, ProtocolShape>([[OWN_HASH_KEY, LOCAL_SHAPE]]);
   private readonly secureContext: tls.SecureContext | undefined;
   private readonly warnedAt = new Map<string, number>();
@@ -156,11 +156,11 @@ class AvroServerImpl implements AvroServer {
   /** Sum of every connection's partial-frame bytes. */
   private buffered = 0;
   private overBudget = false;
-  private overLimit = false;
   readonly log: Logger;
 
   constructor(readonly options: AvroServerOptions) {
     this.log = options.logger;
+    this.open = new ConnectionSlots(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, this.log);
     if (options.tls) {
       const t = options.tls;
       if (!t.pfx && !(t.key && t.cert)) {
@@ -270,8 +270,9 @@ class AvroServerImpl implements AvroServer {
   }
 
   private start(socket: net.Socket, peer: PeerInfo): void {
-    if (!this.makeRoom()) {
-      this.counters.closedOverLimit++;
+    const admission = this.open.admit();
+    if (admission !== 'room') this.counters.closedOverLimit++;
+    if (admission === 'refused') {
       socket.destroy();
       return;
     }
@@ -282,28 +283,6 @@ class AvroServerImpl implements AvroServer {
       this.open.delete(conn);
       this.counters.connectionsClosed++;
     });
-  }
-
-  /**
-   * Below maxConnections, or made so by closing the connection idle longest: false when every
-   * connection is in the middle of something. Logged once per change of state.
-   */
-  private makeRoom(): boolean {
-    const limit = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    if (this.open.size < limit) {
-      if (this.overLimit) this.log.info({ maxConnections: limit }, 'Connections are below maxConnections again.');
-      this.overLimit = false;
-      return true;
-    }
-    if (!this.overLimit) this.log.warn({ maxConnections: limit }, 'maxConnections reached: idle connections make way for new ones, which are refused when none is idle.');
-    this.overLimit = true;
-    let oldest: ServerConnection | undefined;
-    for (const c of this.open) if (c.idleSince !== undefined && (oldest === undefined || c.idleSince < oldest.idleSince!)) oldest = c;
-    if (oldest === undefined) return false;
-    this.counters.closedOverLimit++;
-    oldest.destroy();
-    this.open.delete(oldest);
-    return true;
   }
 
   /**
@@ -391,8 +370,8 @@ class ServerConnection {
   private readonly stallMs: number;
   /** Partial-frame bytes this connection has added to the server's total. */
   held = 0;
-  /** Since when the connection has been between requests (nothing owed, nothing served); undefined while busy. */
-  idleSince: number | undefined = Date.now();
+  /** When the peer last sent a byte or was last answered. */
+  private lastActive = Date.now();
 
   constructor(
     private readonly server: AvroServerImpl,
@@ -452,8 +431,9 @@ class ServerConnection {
     this.server.account(-held);
   }
 
-  private markIdle(): void {
-    this.idleSince = !this.busy && this.queue.length === 0 && !this.decoder.midFrame ? (this.idleSince ?? Date.now()) : undefined;
+  /** See SlotHolder: undefined while a request is being served. */
+  get quietSince(): number | undefined {
+    return this.busy || this.queue.length > 0 ? undefined : this.lastActive;
   }
 
   private onStreamError(err: Error & { code?: string; library?: string }): void {
@@ -489,6 +469,7 @@ class ServerConnection {
 
   private onData(chunk: Buffer): void {
     if (this.socket.destroyed) return;
+    this.lastActive = Date.now();
     let frames: NettyFrame[];
     try {
       frames = this.decoder.push(chunk);
@@ -507,7 +488,6 @@ class ServerConnection {
     else clearTimeout(this.stallTimer);
     if (this.ending) return;
     this.queue.push(...frames);
-    this.markIdle();
     void this.pump();
   }
 
@@ -521,13 +501,17 @@ class ServerConnection {
       }
     } finally {
       this.busy = false;
-      this.markIdle();
+      this.lastActive = Date.now();
     }
     if (this.ending) {
       this.stream.end();
       return;
     }
-    if (!this.socket.destroyed) this.stream.resume();
+    if (this.socket.destroyed) return;
+    // A peer that does not read its responses is not read either: its answers wait in our
+    // write buffer only up to the stream's high-water mark.
+    if (this.stream.writableNeedDrain) this.stream.once('drain', () => this.stream.resume());
+    else this.stream.resume();
   }
 
   private write(serial: number, handshake: HandshakeResponse | null, body: ResponseBody): void {

@@ -1,6 +1,7 @@
 export * from './batch-codec.js';
 export * from './batch.js';
 export * from './component.js';
+export * from './connection-slots.js';
 export * from './counters.js';
 export * from './errors.js';
 export * from './event.js';

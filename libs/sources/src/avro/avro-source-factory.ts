@@ -51,7 +51,7 @@ export const AVRO_SOURCE_KEYS = {
     format: 'int',
     default: 1000,
     min: 1,
-    doc: 'Sluice extension: most connections open at once. A new one past it takes the place of the connection idle longest; when none is idle it is refused. Keep it below the worker\'s file descriptor limit.',
+    doc: 'Sluice extension: most connections open at once. A new one past it takes the place of the connection quiet longest (idle, or stalled inside a request); while every one has a request being committed, it is refused. Keep it below the worker\'s file descriptor limit.',
   },
   maxBufferedBytes: {
     format: 'int',

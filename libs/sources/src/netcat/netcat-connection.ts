@@ -33,6 +33,8 @@ export class NetcatConnection {
   private lastFullWarn = 0;
   /** Over-long lines refused on this connection; the first is logged. */
   private tooLong = 0;
+  /** When the client last sent a byte or was last answered. */
+  private lastActive = Date.now();
   readonly closed: Promise<void>;
 
   constructor(
@@ -65,14 +67,29 @@ export class NetcatConnection {
     await this.closed;
   }
 
+  /** See SlotHolder: undefined while a read is being committed and answered. */
+  get quietSince(): number | undefined {
+    return this.busy ? undefined : this.lastActive;
+  }
+
+  /** Closes the connection at once (to make room for another); unanswered lines are resent by the client. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
   private onData(chunk: Buffer): void {
     this.socket.pause();
     this.busy = true;
+    this.lastActive = Date.now();
     const items = this.lines.push(chunk);
     this.answered = this.answer(items).then(
       () => {
         this.busy = false;
+        this.lastActive = Date.now();
         if (this.stopping || this.ended) this.finish();
+        // A client that does not read its OKs is not read either: they wait in our write
+        // buffer only up to the socket's high-water mark.
+        else if (this.socket.writableNeedDrain) this.socket.once('drain', () => this.socket.resume());
         else this.socket.resume();
       },
       (err: unknown) => {

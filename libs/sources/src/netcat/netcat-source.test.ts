@@ -224,3 +224,35 @@ test('check() rejects a UTF-16 encoding', () => {
   assert.deepEqual(netcatSource.check!(config), []);
   assert.equal(netcatSource.check!({ ...config, encoding: 'UTF-16' }).length, 1);
 });
+
+test('past maxConnections the connection quiet longest makes way, even one inside a line', async () => {
+  const { ctx, source, port } = await setup({ maxConnections: 2 });
+  const idle = await client(port);
+  await waitUntil(() => ctx.counters.get('OpenConnectionCount') === 1, 'the first connection');
+  const partial = await client(port);
+  partial.socket.write('no newline yet');
+  await waitUntil(() => ctx.counters.get('OpenConnectionCount') === 2, 'the second connection');
+  const third = await client(port);
+  await idle.closed;
+  const fourth = await client(port);
+  await partial.closed;
+  third.socket.write('served\n');
+  await waitUntil(() => third.replies() === 'OK\n', 'the third connection answered');
+  assert.equal(fourth.socket.destroyed, false);
+  assert.equal(ctx.records.filter((r) => /maxConnections reached/.test(r.msg)).length, 1, 'logged once');
+  await source.stop();
+});
+
+test('past maxConnections while every connection is being committed, a new one is refused', async () => {
+  const ch = new FakeChannel();
+  ch.hold();
+  const { source, port } = await setup({ maxConnections: 1 }, ch);
+  const busy = await client(port);
+  busy.socket.write('held\n');
+  await waitUntil(() => ch.waiting === 1, 'the emit');
+  const refused = await client(port);
+  await refused.closed;
+  ch.release();
+  await waitUntil(() => busy.replies() === 'OK\n', 'the held line answered');
+  await source.stop();
+});

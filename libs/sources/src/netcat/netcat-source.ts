@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Config, KeySpecs, SourceFactory } from '@sluice/config';
-import type { Source, SourceContext } from '@sluice/core';
+import { ConnectionSlots, type Source, type SourceContext } from '@sluice/core';
 import { charsetError } from '../charset.js';
 import { listenWithRetry } from '../listen-retry.js';
 import { NetcatConnection } from './netcat-connection.js';
@@ -23,6 +23,12 @@ export const NETCAT_KEYS = {
     default: 'utf-8',
     doc: 'Charset of the input, used to count characters for max-line-length. Bodies are the bytes received, unchanged.',
   },
+  maxConnections: {
+    format: 'int',
+    default: 1000,
+    min: 1,
+    doc: "Sluice extension: most connections open at once. A new one past it takes the place of the connection quiet longest (idle, or stalled inside a request); while every one has a request being committed, it is refused. Keep it below the worker's file descriptor limit.",
+  },
   batchSize: {
     format: 'int',
     default: 100,
@@ -42,13 +48,15 @@ export type NetcatConfig = Config<typeof NETCAT_KEYS>;
  */
 export class NetcatSource implements Source {
   private server: Server | undefined;
-  private readonly connections = new Set<NetcatConnection>();
+  private readonly connections: ConnectionSlots<NetcatConnection>;
   private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly config: NetcatConfig,
     private readonly ctx: SourceContext,
-  ) {}
+  ) {
+    this.connections = new ConnectionSlots(config.maxConnections, ctx.logger);
+  }
 
   /** The bound address (after start): useful with port 0. */
   address(): AddressInfo {
@@ -97,7 +105,7 @@ export class NetcatSource implements Source {
 
   private accept(socket: Socket): void {
     const { counters } = this.ctx;
-    if (this.stopping !== undefined) {
+    if (this.stopping !== undefined || this.connections.admit() === 'refused') {
       socket.destroy();
       return;
     }
