@@ -65,8 +65,9 @@ export interface AvroServerOptions {
    */
   readonly stallTimeoutMs?: number;
   /**
-   * Bytes of partly received frames all connections together may hold (after inflate). Past it,
-   * the connection holding the most is closed. Default 256 MiB.
+   * Bytes of frames all connections together may hold (after inflate): frames being received,
+   * charged at their declared size as soon as it is read, and frames waiting or being served.
+   * Past it, the connection holding the most is closed. Default 128 MiB.
    */
   readonly maxBufferedBytes?: number;
   /**
@@ -98,7 +99,7 @@ export interface AvroServerCounters {
   batchesReceived: number;
   /** Handler rejections (answered FAILED). */
   handlerFailures: number;
-  /** Closed to keep partial frames within maxBufferedBytes. */
+  /** Closed to keep frames within maxBufferedBytes. */
   closedOverBudget: number;
   /** Idle connections closed, or new ones refused, to stay within maxConnections. */
   closedOverLimit: number;
@@ -114,14 +115,19 @@ export interface AvroServer {
   close(): Promise<void>;
   /** Connections open now (Flume's OpenConnectionCount). */
   readonly connections: number;
-  /** Bytes of partly received frames all connections hold now (what maxBufferedBytes bounds). */
+  /** Bytes of frames all connections hold now, received or claimed (what maxBufferedBytes bounds). */
   readonly bufferedBytes: number;
   readonly counters: Readonly<AvroServerCounters>;
 }
 
 const MAX_CACHED_PROTOCOLS = 32;
-const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
 const DEFAULT_MAX_CONNECTIONS = 1000;
+/**
+ * Events one request may carry: above any channel's transactionCapacity in practice, and what
+ * bounds the framing arrays of a batch of tiny events (a 64 MiB frame could claim 32M).
+ */
+const MAX_BATCH_EVENTS = 1_000_000;
 const WARN_INTERVAL_MS = 60_000;
 const MAX_WARNED_PEERS = 1024;
 const OWN_HASH_KEY = AVRO_SOURCE_PROTOCOL_HASH.toString('hex');
@@ -153,7 +159,7 @@ class AvroServerImpl implements AvroServer {
   private readonly warnedAt = new Map<string, number>();
   private nextId = 1;
   private closing = false;
-  /** Sum of every connection's partial-frame bytes. */
+  /** Sum of what every connection holds (see ServerConnection.held). */
   private buffered = 0;
   private overBudget = false;
   readonly log: Logger;
@@ -286,7 +292,7 @@ class AvroServerImpl implements AvroServer {
   }
 
   /**
-   * Adds `delta` to the bytes partial frames hold; past maxBufferedBytes, closes the connection
+   * Adds `delta` to the bytes frames hold; past maxBufferedBytes, closes the connection
    * holding the most until the total fits. Logged once per change of state.
    */
   account(delta: number): void {
@@ -295,17 +301,17 @@ class AvroServerImpl implements AvroServer {
     if (this.buffered <= budget) {
       if (this.overBudget && this.buffered <= budget / 2) {
         this.overBudget = false;
-        this.log.info({ bufferedBytes: this.buffered, maxBufferedBytes: budget }, 'Partial frames are well within maxBufferedBytes again.');
+        this.log.info({ bufferedBytes: this.buffered, maxBufferedBytes: budget }, 'Frames held are well within maxBufferedBytes again.');
       }
       return;
     }
     if (!this.overBudget) {
       this.overBudget = true;
-      this.log.warn({ bufferedBytes: this.buffered, maxBufferedBytes: budget }, 'Partial frames exceed maxBufferedBytes: closing the connections that hold the most.');
+      this.log.warn({ bufferedBytes: this.buffered, maxBufferedBytes: budget }, 'Frames held exceed maxBufferedBytes: closing the connections that hold the most.');
     }
     while (this.buffered > budget) {
       let largest: ServerConnection | undefined;
-      for (const c of this.open) if (largest === undefined || c.held > largest.held) largest = c;
+      for (const c of this.open) if (largest === undefined || c.held >= largest.held) largest = c; // ties: the newest, which has cost least so far
       if (largest === undefined || largest.held === 0) return;
       this.counters.closedOverBudget++;
       largest.release();
@@ -368,8 +374,12 @@ class ServerConnection {
   private remote: ProtocolShape | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private readonly stallMs: number;
-  /** Partial-frame bytes this connection has added to the server's total. */
+  /**
+   * What this connection has charged to the server's budget: the frame it is receiving (its
+   * declared size) and the complete frames waiting or being served.
+   */
   held = 0;
+  private queuedBytes = 0;
   /** When the peer last sent a byte or was last answered. */
   private lastActive = Date.now();
 
@@ -423,7 +433,17 @@ class ServerConnection {
     this.socket.destroy();
   }
 
-  /** Gives back what this connection's partial frame counted against the server's budget. */
+  /** Charges the server's budget with what this connection holds now (see `held`). */
+  private recount(): void {
+    if (this.socket.destroyed) return;
+    const held = this.decoder.heldBytes + this.queuedBytes;
+    if (held === this.held) return;
+    const delta = held - this.held;
+    this.held = held;
+    this.server.account(delta);
+  }
+
+  /** Gives back what this connection counted against the server's budget. */
   release(): void {
     if (this.held === 0) return;
     const held = this.held;
@@ -477,13 +497,9 @@ class ServerConnection {
       this.reject((err as Error).message, err);
       return;
     }
-    const held = this.decoder.heldBytes;
-    if (held !== this.held) {
-      const delta = held - this.held;
-      this.held = held;
-      this.server.account(delta);
-      if (this.socket.destroyed) return;
-    }
+    for (const f of frames) this.queuedBytes += f.payload.length;
+    this.recount();
+    if (this.socket.destroyed) return;
     if (this.decoder.midFrame) this.armStallTimer('a partly received frame');
     else clearTimeout(this.stallTimer);
     if (this.ending) return;
@@ -497,7 +513,10 @@ class ServerConnection {
     this.stream.pause();
     try {
       while (this.queue.length > 0 && !this.socket.destroyed && !this.ending) {
-        await this.serve(this.queue.shift()!);
+        const frame = this.queue.shift()!;
+        await this.serve(frame);
+        this.queuedBytes -= frame.payload.length;
+        this.recount();
       }
     } finally {
       this.busy = false;
@@ -565,8 +584,15 @@ class ServerConnection {
     let framing: BatchFraming;
     try {
       batch = message === 'append' ? Buffer.concat([ONE_ITEM_BLOCK, request.params, END_OF_ARRAY]) : request.params;
-      framing = frameBatch(batch);
+      framing = frameBatch(batch, MAX_BATCH_EVENTS);
     } catch (err) {
+      if (err instanceof SluiceError && err.code === 'SLUICE_ERR_BATCH_TOO_LARGE') {
+        // Well-formed as far as read, only too big: refused like a batch the channels cannot take.
+        this.server.counters.handlerFailures++;
+        this.log.error({ err }, 'The batch holds more events than any channel takes; answering FAILED.');
+        this.write(frame.serial, handshake, { kind: 'result', statusIndex: Math.max(statusIndexFor('FAILED', remoteMessage.responseSymbols), 0) });
+        return;
+      }
       this.errorResponse(frame.serial, handshake, `org.apache.avro.AvroRuntimeException: ${(err as Error).message}`);
       this.count(`malformed ${message} parameters`, err);
       this.ending = true;

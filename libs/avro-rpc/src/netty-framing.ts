@@ -112,13 +112,15 @@ export class FrameDecoder {
   private dataLeft = 0;
   private parts: Buffer[] = [];
   private lengths: number[] = [];
-  private held = 0;
 
   constructor(private readonly limits: FrameLimits = DEFAULT_FRAME_LIMITS) {}
 
-  /** Bytes of the frame in progress held so far (what a partial frame costs in memory). */
+  /**
+   * Bytes the frame in progress will hold: the declared lengths of its buffers started so far,
+   * counted from each length prefix, before their bytes arrive (a peer's claim is charged early).
+   */
   get heldBytes(): number {
-    return this.held;
+    return this.state === State.Header ? 0 : this.frameBytes;
   }
 
   /** True while a frame has started but is not complete (bytes are owed by the peer). */
@@ -133,7 +135,6 @@ export class FrameDecoder {
       if (this.state === State.Data) {
         const take = Math.min(this.dataLeft, chunk.length - at);
         this.parts.push(chunk.subarray(at, at + take));
-        this.held += take;
         at += take;
         this.dataLeft -= take;
         if (this.dataLeft === 0) this.endBuffer(frames);
@@ -190,7 +191,6 @@ export class FrameDecoder {
     frames.push({ serial: this.serial, bufferLengths: this.lengths, payload });
     this.parts = [];
     this.lengths = [];
-    this.held = 0;
     this.state = State.Header;
   }
 }

@@ -54,21 +54,21 @@ async function normalClientAnswered(port: number): Promise<void> {
   assert.equal(await c.appendBatch(encodeBatch([textEvent('hello')])), 'OK');
 }
 
-test('partial frames of all connections together stay within maxBufferedBytes: the one holding the most is closed', async () => {
+test('frames of all connections together, charged at their declared size, stay within maxBufferedBytes: the one holding the most is closed', async () => {
   const { server, port, lines } = await startServer({ maxBufferedBytes: 1_000_000 });
   const small = await rawConnection(port);
-  small.socket.write(partialFrame(500_000, 100_000));
+  small.socket.write(partialFrame(300_000, 100_000));
   const big = await rawConnection(port);
-  big.socket.write(partialFrame(900_000, 600_000));
-  await until('both partial frames held', () => (server.bufferedBytes === 700_000 ? true : undefined));
+  big.socket.write(partialFrame(600_000, 10));
+  await until('both frames charged', () => (server.bufferedBytes === 900_000 ? true : undefined));
   const third = await rawConnection(port);
-  third.socket.write(partialFrame(900_000, 400_000));
-  // 100 + 600 + 400 KB > 1 MB: the 600 KB one goes, the other two stay.
+  third.socket.write(partialFrame(400_000, 10));
+  // 300 + 600 + 400 KB declared > 1 MB: the 600 KB one goes, the other two stay.
   await big.closed;
   assert.equal(server.counters.closedOverBudget, 1);
   assert.equal(small.socket.destroyed, false);
   assert.equal(third.socket.destroyed, false);
-  assert.equal(lines().filter((l) => /exceed maxBufferedBytes/.test(String(l['msg']))).length, 1, 'logged once');
+  assert.equal(lines().filter((l) => /held exceed maxBufferedBytes/.test(String(l['msg']))).length, 1, 'logged once');
   await normalClientAnswered(port);
 });
 
@@ -78,7 +78,7 @@ test('past maxConnections the connection quiet longest makes way, even one holdi
   await until('first open', () => (server.connections === 1 ? true : undefined));
   const second = await rawConnection(port);
   second.socket.write(partialFrame(1000, 10));
-  await until('second mid-frame', () => (server.bufferedBytes === 10 ? true : undefined));
+  await until('second mid-frame', () => (server.bufferedBytes === 1000 ? true : undefined));
   const third = await rawConnection(port);
   await until('three open', () => (server.connections === 3 ? true : undefined));
   await normalClientAnswered(port); // the fourth: first (quiet longest) makes way
@@ -116,4 +116,31 @@ test('past maxConnections while every connection has a request being served, a n
   release();
   assert.deepEqual(await Promise.all(clients), ['OK', 'OK'], 'the requests being served were answered');
   await normalClientAnswered(port);
+});
+
+test('a batch of more than a million events is answered FAILED before its events are walked; the connection serves on', async () => {
+  let handled = 0;
+  const { server, port } = await startServer({
+    onAppendBatch: async () => {
+      handled++;
+      return 'OK';
+    },
+  });
+  const c = createAvroClient({ host: '127.0.0.1', port, connectTimeoutMs: 3000, requestTimeoutMs: 10_000 });
+  closers.push(() => c.close());
+  // 1,000,001 empty events: two zero bytes each, after the block count.
+  const count = 1_000_001;
+  const tiny = Buffer.alloc(4 + 2 * count + 1);
+  let z = count * 2;
+  let i = 0;
+  while (z >= 0x80) {
+    tiny[i++] = (z % 0x80) | 0x80;
+    z = Math.floor(z / 0x80);
+  }
+  tiny[i++] = z;
+  const batch = Buffer.concat([tiny.subarray(0, i + 2 * count), Buffer.from([0])]);
+  assert.equal(await c.appendBatch(batch), 'FAILED');
+  assert.equal(handled, 0, 'never handed on');
+  assert.equal(await c.appendBatch(encodeBatch([textEvent('after')])), 'OK');
+  assert.equal(server.counters.framesRejected, 0, 'not a protocol violation');
 });

@@ -172,20 +172,14 @@ export class ChannelService {
   private async put(peer: string, tx: string, bytes: Buffer, commit: boolean, epoch: number, wait: number | undefined): Promise<Reply> {
     let framing;
     try {
-      framing = frameBatch(bytes);
+      framing = frameBatch(bytes, this.options.transactionCapacity);
     } catch (err) {
+      if (err instanceof SluiceError && err.code === 'SLUICE_ERR_BATCH_TOO_LARGE') {
+        return errorReply(tx, new SluiceError(err.code, `${err.message}: transactionCapacity of channel ${this.options.name}`));
+      }
       return errorReply(tx, err);
     }
     const n = framing.starts.length;
-    if (n > this.options.transactionCapacity) {
-      return errorReply(
-        tx,
-        new SluiceError(
-          'SLUICE_ERR_BATCH_TOO_LARGE',
-          `a batch of ${n} events exceeds transactionCapacity ${this.options.transactionCapacity} of channel ${this.options.name}`,
-        ),
-      );
-    }
     this.options.counters.inc('EventPutAttemptCount', n);
     const batch = { bytes, framing };
     if (!commit) {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as avro from 'avsc';
 import fc from 'fast-check';
 import { AVRO_FLUME_EVENT_SCHEMA, concatBatches, decodeBatch, encodeBatch, frameBatch, joinRanges, sliceBatch } from './batch-codec.js';
-import type { SluiceEvent } from './event.js';
+import { textEvent, type SluiceEvent } from './event.js';
 
 /** Decoded events are avsc record instances; compare their fields. */
 const plain = (events: readonly SluiceEvent[]) => events.map((e) => ({ headers: { ...e.headers }, body: e.body }));
@@ -124,6 +124,11 @@ test('a count the bytes cannot carry (two bytes per event, one per header string
   assert.throws(() => frameBatch(Buffer.from([0x02, 0xfe, 0xff, 0x03, 0x00, 0x00, 0x00])), { code: 'SLUICE_ERR_MALFORMED_BATCH', message: /headers claimed/ });
   // A count the bytes do carry is framed: two-byte events, as many as claimed.
   assert.equal(frameBatch(lying(1000, 2 + 2000 + 1)).starts.length, 1000);
+  // Past maxEvents, even a count the bytes carry is refused before the events are walked.
+  assert.throws(() => frameBatch(lying(1000, 2 + 2000 + 1), 999), { code: 'SLUICE_ERR_BATCH_TOO_LARGE', message: /1000 events exceeds the limit of 999/ });
+  assert.equal(frameBatch(lying(1000, 2 + 2000 + 1), 1000).starts.length, 1000);
+  const twoBlocks = Buffer.concat([encodeBatch([textEvent('a'), textEvent('b')]).subarray(0, -1), encodeBatch([textEvent('c')])]);
+  assert.throws(() => frameBatch(twoBlocks, 2), { code: 'SLUICE_ERR_BATCH_TOO_LARGE' }, 'counted across blocks');
 });
 
 test('truncated or garbage bytes are rejected as malformed', () => {

@@ -184,11 +184,12 @@ function readLong(bytes: Buffer, cursor: { pos: number }): number {
 }
 
 /**
- * Walks the Avro array framing of a batch. Throws SLUICE_ERR_MALFORMED_BATCH on bad bytes.
- * The hot path of every channel (each PUT is walked once): one loop, a one-byte fast path for
- * varints, nothing allocated per event beyond its offsets.
+ * Walks the Avro array framing of a batch. Throws SLUICE_ERR_MALFORMED_BATCH on bad bytes, and
+ * SLUICE_ERR_BATCH_TOO_LARGE as soon as the counts claim more than `maxEvents` (before anything
+ * is allocated for them). The hot path of every channel (each PUT is walked once): one loop, a
+ * one-byte fast path for varints, nothing allocated per event beyond its offsets.
  */
-export function frameBatch(bytes: Buffer): BatchFraming {
+export function frameBatch(bytes: Buffer, maxEvents = Number.MAX_SAFE_INTEGER): BatchFraming {
   const len = bytes.length;
   const c = { pos: 0 };
   let starts: number[] = [];
@@ -206,6 +207,9 @@ export function frameBatch(bytes: Buffer): BatchFraming {
     // Every event takes at least two bytes (an empty header map and an empty body): a count
     // the remaining bytes cannot carry is refused before anything is allocated for it.
     if (count > (len - c.pos) / MIN_EVENT_BYTES) throw malformed(`${count} events claimed in ${len - c.pos} bytes`);
+    if (k + count > maxEvents) {
+      throw new SluiceError('SLUICE_ERR_BATCH_TOO_LARGE', `a batch of at least ${k + count} events exceeds the limit of ${maxEvents}`);
+    }
     if (k === 0) {
       // Sized up front from the block's count, so that a batch of ordinary size makes no garbage
       // growing them; past PRESIZED_EVENTS they grow with the events actually read.

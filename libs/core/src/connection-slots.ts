@@ -1,4 +1,20 @@
+import { readFileSync } from 'node:fs';
 import type { Logger } from './logger.js';
+
+/** File descriptors kept for everything else a worker opens (its sockets to peers, files, pipes). */
+const FD_RESERVE = 100;
+/** How often the process's file descriptor limit is read again (prlimit can change it). */
+const FD_LIMIT_REFRESH_MS = 1000;
+
+/** This process's soft limit on open files (Linux); undefined where it cannot be read. */
+export function openFileLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** What ConnectionSlots needs of a connection. */
 export interface SlotHolder {
@@ -19,11 +35,15 @@ export type Admission = 'room' | 'evicted' | 'refused';
  * limit takes the place of the one quiet longest (idle, or holding a partial request it stopped
  * sending), so idle clients or an attacker's thousands of held sockets cannot lock out a working
  * one; a connection whose request is being served is never closed, and when every one is, the new
- * one is refused. Reaching the limit and falling below it again are each logged once.
+ * one is refused. The limit is also kept FD_RESERVE below the process's file descriptor limit, so
+ * that connections never take the descriptors the worker needs for anything else. Reaching the
+ * limit and falling below it again are each logged once.
  */
 export class ConnectionSlots<C extends SlotHolder> implements Iterable<C> {
   private readonly open = new Set<C>();
   private full = false;
+  private fdLimit = openFileLimit();
+  private fdLimitReadAt = Date.now();
 
   constructor(
     private readonly limit: number,
@@ -36,26 +56,46 @@ export class ConnectionSlots<C extends SlotHolder> implements Iterable<C> {
 
   /** Makes room for one more connection, closing the one quiet longest if need be. */
   admit(): Admission {
-    if (this.open.size < this.limit) {
-      if (this.full) this.log.info({ maxConnections: this.limit }, 'Connections are below maxConnections again.');
+    const limit = this.effectiveLimit();
+    if (this.open.size < limit) {
+      if (this.full) this.log.info({ maxConnections: limit }, 'Connections are below maxConnections again.');
       this.full = false;
       return 'room';
     }
     if (!this.full) {
       this.log.warn(
-        { maxConnections: this.limit },
+        { maxConnections: limit, configured: this.limit, openFileLimit: this.fdLimit },
         'maxConnections reached: the connection quiet longest makes way for a new one; a new one is refused while every one is being served.',
       );
     }
     this.full = true;
+    // Past the limit by more than one (the file descriptor limit was lowered): close the quietest
+    // until there is room, as long as any is quiet.
+    while (this.open.size > limit && this.evictQuietest()) {
+      /* one closed per turn */
+    }
+    return this.evictQuietest() ? 'evicted' : 'refused';
+  }
+
+  /** The configured limit, or less when the file descriptor limit leaves less room. */
+  private effectiveLimit(): number {
+    const now = Date.now();
+    if (now - this.fdLimitReadAt >= FD_LIMIT_REFRESH_MS) {
+      this.fdLimit = openFileLimit();
+      this.fdLimitReadAt = now;
+    }
+    return this.fdLimit === undefined ? this.limit : Math.max(1, Math.min(this.limit, this.fdLimit - FD_RESERVE));
+  }
+
+  private evictQuietest(): boolean {
     let oldest: C | undefined;
     for (const c of this.open) {
       if (c.quietSince !== undefined && (oldest === undefined || c.quietSince < oldest.quietSince!)) oldest = c;
     }
-    if (oldest === undefined) return 'refused';
+    if (oldest === undefined) return false;
     this.open.delete(oldest);
     oldest.destroy();
-    return 'evicted';
+    return true;
   }
 
   add(connection: C): void {

@@ -55,9 +55,9 @@ export const AVRO_SOURCE_KEYS = {
   },
   maxBufferedBytes: {
     format: 'int',
-    default: 268_435_456,
+    default: 134_217_728,
     min: 1_048_576,
-    doc: 'Sluice extension: bytes of partly received frames (after inflate) all connections together may hold; past it, the connection holding the most is closed. At least the largest frame a client sends (64 MiB at most).',
+    doc: 'Sluice extension: bytes of frames (after inflate) all connections together may hold, each charged at its declared size from its length prefix until it is served; past it, the connection holding the most is closed. At least the largest frame a client sends (64 MiB at most).',
   },
   ipFilter: { format: 'bool', default: false, doc: 'Accept or refuse each connection by `ipFilterRules`.' },
   ipFilterRules: {
