@@ -81,6 +81,8 @@ export interface FileStoreOptions {
   readonly dedupWindow?: number;
   /** An injected delay before every fdatasync, to emulate a slow disk in benchmarks (default 0). */
   readonly syncDelayMs?: number;
+  /** Measures the free bytes of a data dir's file system (default statfs); tests inject their own. */
+  readonly freeSpace?: (dir: string) => number;
 }
 
 export interface FileStoreContext {
@@ -226,7 +228,7 @@ export class FileChannelStore implements ChannelStore {
           onFatal: (err) => this.die(err),
           onWriteError: (err, records) => this.writeError(dir, err, records),
         });
-        this.dirs.push({ dir, writer, space: new DiskSpace(dir, this.opts.minimumRequiredSpace), applied: { segId: active.id, offset: active.written } });
+        this.dirs.push({ dir, writer, space: new DiskSpace(dir, this.opts.minimumRequiredSpace, this.opts.freeSpace), applied: { segId: active.id, offset: active.written } });
       }
       const ms = Math.round(performance.now() - started);
       this.counters.set('ReplayDurationMs', ms);
