@@ -2,6 +2,12 @@ import * as fs from 'node:fs';
 
 const RECHECK_MS = 1000;
 
+/** Free bytes for unprivileged writers on the file system holding `dir` (statfs). */
+export function statfsFree(dir: string): number {
+  const s = fs.statfsSync(dir);
+  return s.bavail * s.bsize;
+}
+
 /**
  * Free space of the file system holding a directory, checked with statfs at most once a second
  * while comfortably above the minimum (bytes written since are subtracted), and on every call
@@ -15,6 +21,8 @@ export class DiskSpace {
   constructor(
     readonly dir: string,
     readonly minimum: number,
+    /** Measures the free bytes of `dir`'s file system; a throw means "cannot tell". */
+    private readonly probe: (dir: string) => number = statfsFree,
   ) {}
 
   /** True when writing `bytes` more would leave less than the minimum free (never with a minimum of 0). */
@@ -44,8 +52,7 @@ export class DiskSpace {
 
   private refresh(now: number): void {
     try {
-      const s = fs.statfsSync(this.dir);
-      this.free = s.bavail * s.bsize;
+      this.free = this.probe(this.dir);
     } catch {
       this.free = Number.POSITIVE_INFINITY; // cannot tell: let the write itself report ENOSPC
     }

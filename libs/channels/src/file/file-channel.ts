@@ -35,7 +35,7 @@ const keys = {
     format: 'int',
     default: 524_288_000,
     min: FLOOR_MINIMUM_REQUIRED_SPACE,
-    doc: 'Bytes that must stay free on each data dir disk: below it commits answer full (takes, acks and checkpoints may still use it). At least 1 MiB.',
+    doc: 'Bytes that must stay free on each data dir disk: below it commits answer full (takes, acks and checkpoints may still use it), and a checkpoint runs at once (at most once a second) when it can delete acknowledged segments. At least 1 MiB.',
   },
   'keep-alive': { format: 'int', default: 3, min: 0, doc: 'Seconds a put waits for room in a full channel before the sender is told it is full (as Flume); at most half the data-plane request timeout.' },
   checkpointOnClose: { format: 'bool', default: true, doc: 'Write a checkpoint when the channel stops, so the next start replays nothing.' },

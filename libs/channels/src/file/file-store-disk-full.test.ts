@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { decodeBatch, encodeBatch, frameBatch, type SluiceError, type StoredBatch } from '@sluice/core';
-import { LEVEL, makeStore, tempDir, testOptions } from './test-support.js';
+import { LEVEL, makeStore, segmentFiles, tempDir, testOptions } from './test-support.js';
 
 const mounts: string[] = [];
 const roots: string[] = [];
@@ -35,6 +35,20 @@ function batchOf(first: number, n: number): StoredBatch {
 /** The numbers the events of a batch carry. */
 function numbersOf(b: StoredBatch | undefined): number[] {
   return b ? decodeBatch(b.bytes).map((e) => Number(e.body.toString().replace(/\.+$/, ''))) : [];
+}
+
+/** Polls `check` every 10 ms until it holds; fails after `ms` naming what was awaited. */
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Bytes of the files directly under `dir`. */
+function bytesUnder(dir: string): number {
+  return fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
 }
 
 /** Fills the file system holding `dir` to the last byte; returns the filler file. */
@@ -150,4 +164,73 @@ test('a data dir that is not writable is a clear start-up error', async (t) => {
     return true;
   });
   assert.equal(fs.existsSync(path.join(root, 'checkpoint', 'in_use.lock')), false, 'the locks taken are released');
+});
+
+test('below minimumRequiredSpace a checkpoint deletes acknowledged segments at once, and commits resume before the interval', async () => {
+  const root = tempDir();
+  roots.push(root);
+  const minimum = 1024 * 1024;
+  // A disk with room for about 300 KB of log above the reserve: free space is what the data dir does not use.
+  const freeSpace = (dir: string) => minimum + 300 * 1024 - bytesUnder(dir);
+  const options = testOptions(root, { capacity: 100_000, maxFileSize: 64 * 1024, minimumRequiredSpace: minimum, checkpointIntervalMs: 600_000, freeSpace });
+  const dataDir = options.dataDirs[0]!;
+  const { store, lines } = makeStore(options);
+  await store.open();
+  const early = () => lines.filter((l) => /checkpointing early/.test(l.msg));
+  const checkpoints = () => lines.filter((l) => l.msg === 'Checkpoint written.').length;
+
+  const put: number[] = [];
+  let n = 0;
+  for (let outcome = 'ok'; outcome === 'ok'; n++) {
+    outcome = await store.commit(`p${n}`, batchOf(n * 50, 50));
+    if (outcome === 'ok') put.push(n);
+  }
+  assert.ok(put.length >= 20, `${put.length} batches fitted`);
+  assert.equal(early().length, 0, 'no early checkpoint while nothing is acknowledged');
+  const segments = segmentFiles(dataDir);
+  assert.ok(segments.length >= 4, `${segments.length} segments`);
+
+  // Every batch but the last four is taken and acknowledged; one more is taken, not acknowledged.
+  const acked = put.slice(0, -4);
+  for (const i of acked) {
+    assert.equal((await store.take(`t${i}`, 50))?.framing.starts.length, 50);
+    assert.equal(await store.ack(`t${i}`), 'ok');
+  }
+  assert.equal((await store.take('leased', 50))?.framing.starts.length, 50);
+  assert.deepEqual(segmentFiles(dataDir), segments, 'nothing is deleted before a checkpoint');
+
+  // The next commit is refused and starts the early checkpoint; once it has deleted the
+  // acknowledged segments, free space is back above the reserve and commits are accepted.
+  const before = checkpoints();
+  assert.equal(await store.commit('refused', batchOf(100_000, 50)), 'full');
+  await waitFor('the first segment deleted', () => !fs.existsSync(segments[0]!));
+  await waitFor('a commit accepted', () => store.fits('late', batchOf(200_000, 50)));
+  assert.equal(await store.commit('late', batchOf(200_000, 50)), 'ok');
+  assert.equal(checkpoints(), before + 1, 'one early checkpoint');
+  const left = segmentFiles(dataDir);
+  assert.ok(left.length < segments.length - 1, `${segments.length - left.length} segments deleted`);
+  assert.equal(early().length, 1, 'logged once');
+  assert.equal(early()[0]!.level, LEVEL.info);
+  assert.ok(Number(early()[0]!['segments']) >= 2, `${String(early()[0]!['segments'])} segments to delete`);
+  assert.ok(lines.some((l) => /above minimumRequiredSpace again/.test(l.msg)));
+
+  // Below the reserve again with nothing acknowledged: refusals start no checkpoint.
+  const refill: number[] = [];
+  for (let outcome = 'ok'; outcome === 'ok'; n++) {
+    outcome = await store.commit(`p${n}`, batchOf(n * 50, 50));
+    if (outcome === 'ok') refill.push(n);
+  }
+  for (let i = 0; i < 100; i++) assert.equal(store.fits(`f${i}`, batchOf(0, 50)), false);
+  assert.equal(checkpoints(), before + 1, 'no checkpoint without acknowledged segments');
+  assert.equal(early().length, 1);
+
+  // Nothing unacknowledged was deleted: the leased and queued events survive a crash and replay.
+  await store.simulateCrash();
+  const { store: again, lines: replayLines } = makeStore({ ...options, freeSpace: () => Number.POSITIVE_INFINITY });
+  await again.open();
+  assert.ok(!replayLines.some((l) => /torn|damaged|Repair/.test(l.msg)), 'the log is intact');
+  const numbers = (batches: number[]) => batches.flatMap((i) => Array.from({ length: 50 }, (_, k) => i * 50 + k));
+  const expected = [...numbers(put.slice(-4)), ...Array.from({ length: 50 }, (_, k) => 200_000 + k), ...numbers(refill)];
+  assert.deepEqual(numbersOf(await again.take('all', 100_000)), expected);
+  await again.close();
 });

@@ -31,6 +31,8 @@ import { createSegment, fsyncDir, type Segment } from './segment.js';
 
 /** Free bytes that mean a full disk has space again (Flume's floor for minimumRequiredSpace). */
 const SPACE_BACK_BYTES = 1024 * 1024;
+/** Least time between the starts of two checkpoints run early for want of space (doubled after a failed one). */
+const EARLY_CHECKPOINT_MS = 1000;
 
 /** Counter names the file channel keeps besides the channel service's (Flume's names first). */
 export const FILE_CHANNEL_COUNTERS = [
@@ -81,6 +83,8 @@ export interface FileStoreOptions {
   readonly dedupWindow?: number;
   /** An injected delay before every fdatasync, to emulate a slow disk in benchmarks (default 0). */
   readonly syncDelayMs?: number;
+  /** Measures the free bytes of a data dir's file system (default statfs); tests inject their own. */
+  readonly freeSpace?: (dir: string) => number;
 }
 
 export interface FileStoreContext {
@@ -167,7 +171,10 @@ export class FileChannelStore implements ChannelStore {
   private phase: 'new' | 'opening' | 'open' | 'closing' | 'closed' = 'new';
   private fatal: Error | undefined;
   private changes = 0;
-  private checkpointing: Promise<void> | undefined;
+  /** The checkpoint running, resolving true once written (segments deleted), false when it failed. */
+  private checkpointing: Promise<boolean> | undefined;
+  /** Checkpoints run early below minimumRequiredSpace: when the last one started, the gap before the next. */
+  private early = { at: Number.NEGATIVE_INFINITY, gap: EARLY_CHECKPOINT_MS, logged: false };
   private timers: NodeJS.Timeout[] = [];
   private diskFullLogged = false;
   private lowSpaceLogged = false;
@@ -226,7 +233,7 @@ export class FileChannelStore implements ChannelStore {
           onFatal: (err) => this.die(err),
           onWriteError: (err, records) => this.writeError(dir, err, records),
         });
-        this.dirs.push({ dir, writer, space: new DiskSpace(dir, this.opts.minimumRequiredSpace), applied: { segId: active.id, offset: active.written } });
+        this.dirs.push({ dir, writer, space: new DiskSpace(dir, this.opts.minimumRequiredSpace, this.opts.freeSpace), applied: { segId: active.id, offset: active.written } });
       }
       const ms = Math.round(performance.now() - started);
       this.counters.set('ReplayDurationMs', ms);
@@ -481,6 +488,7 @@ export class FileChannelStore implements ChannelStore {
       if (!d.space.wouldFallBelow(bytes)) {
         if (this.lowSpaceLogged) {
           this.lowSpaceLogged = false;
+          this.early.logged = false;
           this.logger.info({ dir: d.dir, free: d.space.estimate() }, 'Free space is above minimumRequiredSpace again; accepting commits.');
         }
         return d;
@@ -493,7 +501,33 @@ export class FileChannelStore implements ChannelStore {
         'Free disk space is below minimumRequiredSpace; commits answer full (takes and acks continue).',
       );
     }
+    this.checkpointEarly();
     return undefined;
+  }
+
+  /**
+   * Called while commits are refused below minimumRequiredSpace: when a checkpoint would delete
+   * acknowledged segments, runs it now instead of at the next checkpointInterval, so that the
+   * space comes back (the next commit measures it again). Never while another checkpoint runs, and
+   * at most once per EARLY_CHECKPOINT_MS (doubled after each failed checkpoint, up to the interval).
+   */
+  private checkpointEarly(): void {
+    if (this.phase !== 'open' || this.fatal || this.checkpointing) return;
+    const now = performance.now();
+    if (now - this.early.at < this.early.gap) return;
+    const segments = this.deletableSegments().size;
+    if (segments === 0) return;
+    this.early.at = now;
+    const fields = { segments, minimumRequiredSpace: this.opts.minimumRequiredSpace };
+    if (this.early.logged) {
+      this.logger.debug(fields, 'Checkpointing early to delete acknowledged segments.');
+    } else {
+      this.early.logged = true;
+      this.logger.info(fields, `Free space is under minimumRequiredSpace: checkpointing early to delete ${segments} acknowledged segments.`);
+    }
+    void this.startCheckpoint().then((written) => {
+      this.early.gap = written ? EARLY_CHECKPOINT_MS : Math.min(this.early.gap * 2, Math.max(this.opts.checkpointIntervalMs, EARLY_CHECKPOINT_MS));
+    });
   }
 
   private nextDir(): DataDir {
@@ -717,7 +751,12 @@ export class FileChannelStore implements ChannelStore {
    * nothing needs any more. Concurrent calls share one run. Failures are counted and logged;
    * the log alone still recovers everything.
    */
-  checkpoint(): Promise<void> {
+  async checkpoint(): Promise<void> {
+    await this.startCheckpoint();
+  }
+
+  /** The checkpoint running, or a new one: true once written, false when it failed. */
+  private startCheckpoint(): Promise<boolean> {
     if (this.checkpointing) return this.checkpointing;
     this.checkpointing = this.runCheckpoint().finally(() => {
       this.checkpointing = undefined;
@@ -725,14 +764,14 @@ export class FileChannelStore implements ChannelStore {
     return this.checkpointing;
   }
 
-  private async runCheckpoint(): Promise<void> {
-    if (this.fatal) return;
+  private async runCheckpoint(): Promise<boolean> {
+    if (this.fatal) return false;
     const changes = this.changes;
     const { data, deletable } = this.snapshot();
     try {
       if (!this.opts.fsyncPerTransaction) await Promise.all(this.dirs.map((d) => d.writer.syncWritten()));
     } catch {
-      return; // fatal, already reported
+      return false; // fatal, already reported
     }
     const bytes = encodeCheckpoint(data);
     try {
@@ -740,7 +779,7 @@ export class FileChannelStore implements ChannelStore {
     } catch (err) {
       this.counters.inc('CheckpointWriteErrorCount');
       this.logger.warn({ err, dir: this.opts.checkpointDir }, 'Could not write a checkpoint; the next start replays more of the log.');
-      return;
+      return false;
     }
     if (this.opts.backupCheckpointDir) {
       try {
@@ -748,12 +787,13 @@ export class FileChannelStore implements ChannelStore {
       } catch (err) {
         this.counters.inc('CheckpointBackupWriteErrorCount');
         this.logger.warn({ err, dir: this.opts.backupCheckpointDir }, 'Could not write the backup checkpoint; segments are kept until it succeeds.');
-        return;
+        return false;
       }
     }
     this.changes -= changes;
     this.deleteSegments(deletable);
     this.logger.debug({ batches: data.entries.length, bytes: bytes.length, deleted: deletable.length }, 'Checkpoint written.');
+    return true;
   }
 
   private snapshot(): { data: CheckpointData; deletable: Segment[] } {
@@ -767,6 +807,26 @@ export class FileChannelStore implements ChannelStore {
       count: e.count,
       acked: e.acked ?? [],
     }));
+    const candidates = this.deletableSegments();
+    const segments = [...this.segments.values()]
+      .filter((s) => !candidates.has(s) && s.ackRefs.size > 0)
+      .map((s) => ({ segId: s.id, refs: [...s.ackRefs].filter((r) => this.segments.has(r) && !candidates.has(this.segments.get(r)!)) }));
+    return {
+      data: {
+        createdAt: Date.now(),
+        nextPutSeq: this.nextPutSeq,
+        nextSegId: this.nextSegId,
+        positions,
+        segments,
+        entries,
+        txIds: [...this.txIds.keys()],
+      },
+      deletable: [...candidates],
+    };
+  }
+
+  /** The segments a checkpoint written now would let go (see docs/file-channel.md). */
+  private deletableSegments(): Set<Segment> {
     const active = new Set(this.dirs.map((d) => d.writer.active));
     const resumeIn = new Map(this.dirs.map((d) => [d.dir, d.applied.segId]));
     // Candidates: not active, wholly before the resume position of their dir, nothing live.
@@ -788,21 +848,7 @@ export class FileChannelStore implements ChannelStore {
         }
       }
     }
-    const segments = [...this.segments.values()]
-      .filter((s) => !candidates.has(s) && s.ackRefs.size > 0)
-      .map((s) => ({ segId: s.id, refs: [...s.ackRefs].filter((r) => this.segments.has(r) && !candidates.has(this.segments.get(r)!)) }));
-    return {
-      data: {
-        createdAt: Date.now(),
-        nextPutSeq: this.nextPutSeq,
-        nextSegId: this.nextSegId,
-        positions,
-        segments,
-        entries,
-        txIds: [...this.txIds.keys()],
-      },
-      deletable: [...candidates],
-    };
+    return candidates;
   }
 
   private deleteSegments(list: readonly Segment[]): void {
