@@ -35,6 +35,19 @@ test('check prints the resolved topology of a valid config', () => {
   assert.match(r.out, /k1/);
 });
 
+test('check shows the values of secret keys as ******, never in clear', () => {
+  const tls = GOOD.replace(
+    'a1.sources.r1.type = seq\n',
+    'a1.sources.r1.type = avro\na1.sources.r1.bind = 127.0.0.1\na1.sources.r1.port = 4141\na1.sources.r1.ssl = true\n' +
+      'a1.sources.r1.keystore = /etc/sluice/server.p12\na1.sources.r1.keystore-password = hunter2\n',
+  );
+  const r = sluice(['check', '-n', 'a1', '-f', 'FILE'], tls);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /keystore=\/etc\/sluice\/server\.p12/);
+  assert.match(r.out, /keystore-password=\*{6}[,)]/);
+  assert.ok(!r.out.includes('hunter2') && !r.err.includes('hunter2'), `the password is printed:\n${r.out}${r.err}`);
+});
+
 test('three mistakes are all reported with their lines, and nothing starts', () => {
   const bad = GOOD.replace('a1.channels.c1.capacity = 1000', 'a1.channels.c1.capacity = lots')
     .replace('a1.channels.c1.transactionCapacity = 100', 'a1.channels.c1.transactioncapacity = 100')

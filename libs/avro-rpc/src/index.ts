@@ -22,8 +22,9 @@ export type { MessageName, Status } from './protocol.js';
 export type { Compression } from './transport.js';
 export { DEFAULT_COMPRESSION_LEVEL } from './zlib-duplex.js';
 export { DEFAULT_FRAME_LIMITS } from './netty-framing.js';
-export { checkStoreType, FLUME_DEFAULT_STORE_TYPE, jceksRemedy, readKeystore, readTruststore } from './tls-stores.js';
+export { checkStoreType, FLUME_DEFAULT_STORE_TYPE, jceksRemedy, readKeystore, readPemKeyPair, readTruststore } from './tls-stores.js';
 export type { StoreSpec } from './tls-stores.js';
+export type { StoreRef } from './key-material.js';
 export { readPkcs12Certificates } from './pkcs12-certs.js';
 export { tlsVersionRange } from './tls-versions.js';
 /** Test helper: throwaway certificate files (PEM, PKCS12, a JCEKS-looking file; JKS with keytool) made with openssl. */

@@ -1,19 +1,15 @@
 import { X509Certificate } from 'node:crypto';
 import { decrypt, parseJks } from 'jks-js';
-import { SluiceError } from '@sluice/core';
+import { passwordProblem, storeError, type StoreRef } from './key-material.js';
 
 /** The magic number that starts a Java KeyStore (JKS) file. */
 export const JKS_MAGIC = 0xfeedfeed;
 
-function configError(message: string, cause?: unknown): SluiceError {
-  return new SluiceError('SLUICE_ERR_CONFIG', message, { cause });
-}
-
-function pem(der: Buffer, what: string): string {
+function pem(der: Buffer, store: StoreRef): string {
   try {
     return new X509Certificate(der).toString();
   } catch (err) {
-    throw configError(`${what} holds a certificate that cannot be read: ${(err as Error).message}`, err);
+    throw storeError(store, `holds a certificate that cannot be read (${(err as Error).message})`, err);
   }
 }
 
@@ -29,17 +25,15 @@ interface JksEntry {
 /**
  * The entries of a JKS file. The password checks the file's integrity (keytool's keyed SHA-1);
  * without one the entries are read unchecked, as Java does for a truststore opened without a
- * password. `what` names the store in messages (e.g. `keystore /etc/flume/server.jks`).
+ * password. `store` names the store in messages.
  */
-function entries(bytes: Buffer, password: string, what: string): JksEntry[] {
+function entries(bytes: Buffer, password: string, store: StoreRef): JksEntry[] {
   try {
     return parseJks(bytes, password) as unknown as JksEntry[];
   } catch (err) {
     const message = (err as Error).message;
-    if (/password verification failed/i.test(message)) {
-      throw configError(`cannot read the JKS store ${what}: the password is wrong, or the file is damaged`, err);
-    }
-    throw configError(`cannot read the JKS store ${what}: ${message}`, err);
+    if (/password verification failed/i.test(message)) throw storeError(store, passwordProblem(store, 'JKS', password), err);
+    throw storeError(store, `corrupt JKS file (${message})`, err);
   }
 }
 
@@ -48,18 +42,22 @@ function entries(bytes: Buffer, password: string, what: string): JksEntry[] {
  * decrypted with the store password, as Flume does (it has no separate key password). With several
  * private key entries the first in the file is used.
  */
-export function readJksKeystore(bytes: Buffer, password: string, what: string): { key: Buffer; cert: Buffer } {
-  const keyEntries = entries(bytes, password, what).filter((e) => e.protectedPrivateKey !== undefined);
+export function readJksKeystore(bytes: Buffer, password: string, store: StoreRef): { key: Buffer; cert: Buffer } {
+  const keyEntries = entries(bytes, password, store).filter((e) => e.protectedPrivateKey !== undefined);
   const entry = keyEntries[0];
-  if (entry === undefined) throw configError(`${what} holds no private key entry (a keystore needs the server's key and certificate)`);
+  if (entry === undefined) throw storeError(store, "no private key entry (a keystore holds the server's key and its certificate)");
   let key: string;
   try {
     key = decrypt(entry.protectedPrivateKey!, password);
   } catch (err) {
-    throw configError(`cannot read the JKS store ${what}: the private key of entry "${entry.alias}" cannot be decrypted with the store password`, err);
+    const problem =
+      password === ''
+        ? passwordProblem(store, 'JKS', password)
+        : `the private key of entry "${entry.alias}" cannot be decrypted with ${store.key}-password (its key password must be the store password, as in Flume)`;
+    throw storeError(store, problem, err);
   }
-  const chain = (entry.chain ?? []).map((c) => pem(c.value, what));
-  if (chain.length === 0) throw configError(`${what}: entry "${entry.alias}" has no certificate`);
+  const chain = (entry.chain ?? []).map((c) => pem(c.value, store));
+  if (chain.length === 0) throw storeError(store, `entry "${entry.alias}" has no certificate`);
   return { key: Buffer.from(key), cert: Buffer.from(chain.join('')) };
 }
 
@@ -67,11 +65,11 @@ export function readJksKeystore(bytes: Buffer, password: string, what: string): 
  * The certificates a JKS truststore makes trusted, as PEM: every trusted certificate entry, and
  * the own certificate of every private key entry (as Java's trust manager does).
  */
-export function readJksCertificates(bytes: Buffer, password: string, what: string): Buffer[] {
+export function readJksCertificates(bytes: Buffer, password: string, store: StoreRef): Buffer[] {
   const out: Buffer[] = [];
-  for (const e of entries(bytes, password, what)) {
+  for (const e of entries(bytes, password, store)) {
     const der = e.cert?.value ?? e.chain?.[0]?.value;
-    if (der !== undefined) out.push(Buffer.from(pem(der, what)));
+    if (der !== undefined) out.push(Buffer.from(pem(der, store)));
   }
   return out;
 }

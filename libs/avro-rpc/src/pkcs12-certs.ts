@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, pbkdf2Sync, timingSafeEqual, X509Certificate } from 'node:crypto';
-import { SluiceError } from '@sluice/core';
+import { passwordProblem, storeError, type StoreRef } from './key-material.js';
 
 /**
  * Reads the trusted certificates of a PKCS#12 truststore (what `keytool -importcert -storetype
@@ -7,20 +7,23 @@ import { SluiceError } from '@sluice/core';
  * a private key, so certificate-only stores are read here: the DER structure is walked, the MAC is
  * verified when present, and certificate bags are decrypted (PBES2/PBKDF2 with AES-CBC, or the
  * legacy PKCS#12 PBE with 3DES; RC2 needs OpenSSL's legacy provider and is reported with a
- * remedy). Returns the certificates as PEM.
+ * remedy). Returns the certificates as PEM. Every failure is SLUICE_ERR_CONFIG naming `store`.
  */
-export function readPkcs12Certificates(der: Buffer, password: string, what: string): Buffer[] {
+export function readPkcs12Certificates(der: Buffer, password: string, store: StoreRef): Buffer[] {
   try {
     return new Pkcs12Reader(der, password).certificates();
   } catch (err) {
-    if (err instanceof SluiceError) throw err;
-    throw configError(`cannot read the PKCS12 store ${what}: ${(err as Error).message}`, err);
+    if (err instanceof WrongPassword) throw storeError(store, passwordProblem(store, 'PKCS12', password), err);
+    if (err instanceof Pkcs12Problem) throw storeError(store, err.message, err.cause);
+    throw storeError(store, `corrupt PKCS12 file (${(err as Error).message})`, err);
   }
 }
 
-function configError(message: string, cause?: unknown): SluiceError {
-  return new SluiceError('SLUICE_ERR_CONFIG', message, { cause });
-}
+/** A store this reader understands the structure of but cannot use; the message is for the operator. */
+class Pkcs12Problem extends Error {}
+
+/** The password fails the integrity check or does not decrypt the certificates. */
+class WrongPassword extends Error {}
 
 const OID = {
   data: '1.2.840.113549.1.7.1',
@@ -106,15 +109,13 @@ class Pkcs12Reader {
     const [digestInfo, saltTlv, iterTlv] = this.children(macData);
     const [algId, digest] = this.children(digestInfo!);
     const hash = HASHES[this.oid(this.children(algId!)[0]!)];
-    if (!hash) throw configError('the PKCS12 store uses an unsupported MAC algorithm');
+    if (!hash) throw new Pkcs12Problem('the PKCS12 file uses an unsupported MAC algorithm');
     const salt = this.octets(saltTlv!);
     const iterations = iterTlv ? this.integer(iterTlv) : 1;
     const key = pkcs12Kdf(hash, bmpPassword(this.password), salt, iterations, 3, hash.size);
     const mac = createHmac(hash.name, key).update(content).digest();
     const expected = this.octets(digest!);
-    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) {
-      throw configError('the PKCS12 store password is wrong (its integrity check failed)');
-    }
+    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) throw new WrongPassword('the integrity check failed');
   }
 
   private decryptData(encryptedData: Tlv): Buffer {
@@ -131,21 +132,22 @@ class Pkcs12Reader {
       try {
         return this.legacyPbe(params!, data, bits === 40 ? 'rc2-40-cbc' : 'rc2-cbc', bits / 8);
       } catch (err) {
-        throw configError(
-          `the PKCS12 store encrypts its certificates with RC2-${bits}, which this OpenSSL does not offer; rewrite it with a ` +
+        if (err instanceof WrongPassword) throw err;
+        throw new Pkcs12Problem(
+          `the PKCS12 file encrypts its certificates with RC2-${bits}, which this OpenSSL does not offer; rewrite it with a ` +
             'current keytool (keytool -importkeystore -srckeystore OLD.p12 -srcstoretype PKCS12 -destkeystore NEW.p12 ' +
             '-deststoretype PKCS12) or openssl pkcs12 without -legacy',
-          err,
+          { cause: err },
         );
       }
     }
-    throw configError(`the PKCS12 store uses an unsupported encryption (${alg})`);
+    throw new Pkcs12Problem(`the PKCS12 file uses an unsupported encryption (${alg})`);
   }
 
   private pbes2(params: Tlv, data: Buffer): Buffer {
     const [kdf, scheme] = this.children(params);
     const [kdfOid, kdfParams] = this.children(kdf!);
-    if (this.oid(kdfOid!) !== OID.pbkdf2) throw configError('the PKCS12 store uses a key derivation other than PBKDF2');
+    if (this.oid(kdfOid!) !== OID.pbkdf2) throw new Pkcs12Problem('the PKCS12 file uses a key derivation other than PBKDF2');
     const kp = this.children(kdfParams!);
     const salt = this.octets(kp[0]!);
     const iterations = this.integer(kp[1]!);
@@ -155,7 +157,7 @@ class Pkcs12Reader {
     }
     const [schemeOid, ivTlv] = this.children(scheme!);
     const cipher = AES_CBC[this.oid(schemeOid!)];
-    if (!cipher || !prf) throw configError('the PKCS12 store uses an unsupported PBES2 cipher or PRF');
+    if (!cipher || !prf) throw new Pkcs12Problem('the PKCS12 file uses an unsupported PBES2 cipher or PRF');
     const keyLength = Number(cipher.split('-')[1]) / 8;
     const key = pbkdf2Sync(Buffer.from(this.password, 'utf8'), salt, iterations, keyLength, prf);
     return decrypt(cipher, key, this.octets(ivTlv!), data);
@@ -244,7 +246,7 @@ function decrypt(cipher: string, key: Buffer, iv: Buffer, data: Buffer): Buffer 
     const d = createDecipheriv(cipher, key, iv);
     return Buffer.concat([d.update(data), d.final()]);
   } catch (err) {
-    throw configError('cannot decrypt the PKCS12 store: wrong password?', err);
+    throw new WrongPassword('the password does not decrypt the store', { cause: err });
   }
 }
 

@@ -11,7 +11,7 @@ import { createAvroClient } from './avro-client.js';
 import { createAvroServer } from './avro-server.js';
 import { memoryLogger } from './testing/memory-logger.js';
 import { makeTestCert } from './testing/tls-cert.js';
-import { checkStoreType, readKeystore, readTruststore } from './tls-stores.js';
+import { checkStoreType, readKeystore, readPemKeyPair, readTruststore } from './tls-stores.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-stores-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,6 +24,23 @@ function configError(pattern: RegExp) {
     return true;
   };
 }
+
+/** A password used only to show that it never reaches a message. */
+const SECRET = 'hunter2-do-not-print';
+
+/** SLUICE_ERR_CONFIG that starts `KEY PATH: `, says `problem`, and does not hold the password. */
+function storeError(key: string, path: string, problem: RegExp, password = SECRET) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof SluiceError, String(err));
+    assert.equal(err.code, 'SLUICE_ERR_CONFIG');
+    assert.ok(err.message.startsWith(`${key} ${path}: `), err.message);
+    assert.match(err.message, problem);
+    assert.ok(!err.message.includes(password), `the password is in the message: ${err.message}`);
+    return true;
+  };
+}
+
+const WRONG_PASSWORD = (format: string, key: string) => new RegExp(`: wrong password or corrupt ${format} file \\(${key}-password\\)$`);
 
 const REMEDY = /keytool -importkeystore -srckeystore \/etc\/flume\/server\.jceks -srcstoretype JCEKS -destkeystore \/etc\/flume\/server\.p12 -deststoretype PKCS12/;
 
@@ -49,11 +66,36 @@ describe('store types', () => {
   test('a damaged JKS file is a config error naming it', () => {
     const jks = join(dir, 'short.jks');
     writeFileSync(jks, Buffer.from('feedfeed0000000200000001', 'hex'));
-    assert.throws(() => readTruststore({ path: jks, password: 'changeit' }), configError(/cannot read the JKS store truststore .*short\.jks/));
+    assert.throws(() => readTruststore({ path: jks, password: SECRET }), storeError('truststore', jks, /corrupt JKS file/));
+    assert.throws(() => readKeystore({ path: jks, password: SECRET }), storeError('keystore', jks, /corrupt JKS file/));
+  });
+});
+
+describe('key-material errors name the key and the file, never the password', () => {
+  test('a missing file', () => {
+    const missing = join(dir, 'nope.p12');
+    assert.throws(() => readKeystore({ path: missing, type: 'PKCS12', password: SECRET }), storeError('keystore', missing, /: no such file$/));
+    assert.throws(() => readTruststore({ path: missing, password: SECRET, key: 'truststore' }), storeError('truststore', missing, /: no such file$/));
+    assert.throws(() => readPemKeyPair({ key: 'ssl-key', path: missing }, { key: 'ssl-cert', path: missing }), storeError('ssl-key', missing, /: no such file$/));
   });
 
-  test('a missing file is a config error naming it', () => {
-    assert.throws(() => readKeystore({ path: join(dir, 'nope.p12'), type: 'PKCS12' }), configError(/cannot read keystore .*nope\.p12/));
+  test('a directory and an empty file', () => {
+    const empty = join(dir, 'empty.p12');
+    writeFileSync(empty, '');
+    assert.throws(() => readKeystore({ path: dir, password: SECRET }), storeError('keystore', dir, /is a directory/));
+    assert.throws(() => readTruststore({ path: empty, password: SECRET }), storeError('truststore', empty, /the file is empty/));
+  });
+
+  test('a garbage file, with the type taken from the file or declared', () => {
+    const garbage = join(dir, 'garbage.p12');
+    writeFileSync(garbage, Buffer.from('this is not a key store\n'.repeat(20)));
+    assert.throws(() => readKeystore({ path: garbage, password: SECRET }), storeError('keystore', garbage, /: not a JKS, PKCS12 or PEM file$/));
+    assert.throws(() => readKeystore({ path: garbage, password: SECRET, type: 'PKCS12' }), storeError('keystore', garbage, /: not a PKCS12 file$/));
+    assert.throws(() => readTruststore({ path: garbage, password: SECRET, type: 'JKS' }), storeError('truststore', garbage, /: not a JKS or PKCS12 file$/));
+    const der = join(dir, 'garbage.der');
+    writeFileSync(der, Buffer.from('3082ffff0102030405060708', 'hex'));
+    assert.throws(() => readKeystore({ path: der, password: SECRET }), storeError('keystore', der, /corrupt PKCS12 file/));
+    assert.throws(() => readTruststore({ path: der, password: SECRET }), storeError('truststore', der, /corrupt PKCS12 file/));
   });
 });
 
@@ -93,7 +135,10 @@ describe('PKCS12 and PEM stores', { skip: opensslSkip }, () => {
     for (const path of [aes, des]) {
       assert.deepEqual(fingerprints(readTruststore({ path, type: 'PKCS12', password: 'changeit' }).ca), [fingerprint]);
     }
-    assert.throws(() => readTruststore({ path: aes, type: 'PKCS12', password: 'wrong' }), configError(/password is wrong/));
+    for (const path of [aes, des]) {
+      assert.throws(() => readTruststore({ path, type: 'PKCS12', password: SECRET }), storeError('truststore', path, WRONG_PASSWORD('PKCS12', 'truststore')));
+    }
+    assert.throws(() => readTruststore({ path: aes, password: '' }), storeError('truststore', aes, /no password given, or corrupt PKCS12 file \(set truststore-password\)/));
   });
 
   test('a truststore written by keytool (PKCS12) is read', (t) => {
@@ -109,7 +154,9 @@ describe('PKCS12 and PEM stores', { skip: opensslSkip }, () => {
     writeFileSync(both, Buffer.concat([tc.key, tc.cert]));
     const k = readKeystore({ path: both, type: 'PEM' });
     assert.ok(k.key && k.cert);
-    assert.throws(() => readKeystore({ path: certPem, type: 'PEM' }), configError(/private key/));
+    assert.throws(() => readKeystore({ path: certPem, type: 'PEM' }), storeError('keystore', certPem, /must hold a PEM private key/));
+    assert.throws(() => readTruststore({ path: keyPem, type: 'PEM' }), storeError('truststore', keyPem, /no certificate/));
+    assert.throws(() => readKeystore({ path: certPem, type: 'PKCS12' }), storeError('keystore', certPem, /set keystore-type = PEM/));
   });
 
   test('a server keystore and a client truststore from PKCS12 files talk TLS', async () => {
@@ -137,18 +184,30 @@ describe('PKCS12 and PEM stores', { skip: opensslSkip }, () => {
     }
   });
 
-  test('a wrong keystore password is a config error when the server is created', () => {
-    assert.throws(
-      () =>
-        createAvroServer({
-          host: '127.0.0.1',
-          port: 0,
-          logger: memoryLogger().logger,
-          tls: readKeystore({ path: ks, type: 'PKCS12', password: 'wrong' }),
-          onAppendBatch: async () => 'OK',
-        }),
-      configError(/TLS key material/),
-    );
+  test('a wrong PKCS12 keystore password is found when the store is read, naming the file', () => {
+    assert.throws(() => readKeystore({ path: ks, type: 'PKCS12', password: SECRET }), storeError('keystore', ks, WRONG_PASSWORD('PKCS12', 'keystore')));
+    assert.throws(() => readKeystore({ path: ks, password: SECRET }), storeError('keystore', ks, WRONG_PASSWORD('PKCS12', 'keystore')));
+    assert.throws(() => readKeystore({ path: ks }), storeError('keystore', ks, /no password given, or corrupt PKCS12 file \(set keystore-password\)/));
+  });
+
+  test('a PKCS12 keystore without a private key is a config error naming it', () => {
+    const trust = join(dir, 'certs-only.p12');
+    assert.ok(tool('openssl', ['pkcs12', '-export', '-nokeys', '-in', certPem, '-out', trust, '-passout', 'pass:changeit']));
+    assert.throws(() => readKeystore({ path: trust, password: 'changeit' }), storeError('keystore', trust, /no private key/, 'changeit'));
+  });
+
+  test('the PEM pair: a key that is not PEM, an encrypted key, a key of another certificate', () => {
+    const keyFile = { key: 'ssl-key', path: keyPem };
+    const certFile = { key: 'ssl-cert', path: certPem };
+    assert.ok(readPemKeyPair(keyFile, certFile).key.equals(tc.key));
+    assert.throws(() => readPemKeyPair({ key: 'ssl-key', path: certPem }, certFile), storeError('ssl-key', certPem, /not a PEM private key/));
+    assert.throws(() => readPemKeyPair(keyFile, { key: 'ssl-cert', path: keyPem }), storeError('ssl-cert', keyPem, /no PEM certificate/));
+    const encrypted = join(dir, 'key-encrypted.pem');
+    assert.ok(tool('openssl', ['pkey', '-in', keyPem, '-aes256', '-passout', `pass:${SECRET}`, '-out', encrypted]));
+    assert.throws(() => readPemKeyPair({ key: 'ssl-key', path: encrypted }, certFile), storeError('ssl-key', encrypted, /encrypted/));
+    const other = join(dir, 'other-key.pem');
+    assert.ok(tool('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', other]));
+    assert.throws(() => readPemKeyPair({ key: 'ssl-key', path: other }, certFile), storeError('ssl-key', other, new RegExp(`does not match the certificate of ssl-cert ${certPem}`)));
   });
 });
 
@@ -194,14 +253,16 @@ describe('JKS stores made by keytool', () => {
     assert.equal(readTruststore({ path: trust }).ca.length, 1);
   });
 
-  test('a wrong password is a config error naming the file', (t) => {
+  test('a wrong password is a config error naming the key and the file', (t) => {
     if (!requireOrSkip(t, made, 'keytool is not available')) return;
-    assert.throws(() => readKeystore({ path: ks, password: 'wrong' }), configError(new RegExp(`cannot read the JKS store keystore ${ks}: the password is wrong`)));
-    assert.throws(() => readTruststore({ path: trust, password: 'wrong' }), configError(new RegExp(`cannot read the JKS store truststore ${trust}: the password is wrong`)));
+    assert.throws(() => readKeystore({ path: ks, password: SECRET }), storeError('keystore', ks, WRONG_PASSWORD('JKS', 'keystore')));
+    assert.throws(() => readKeystore({ path: ks, password: SECRET, type: 'JKS' }), storeError('keystore', ks, WRONG_PASSWORD('JKS', 'keystore')));
+    assert.throws(() => readTruststore({ path: trust, password: SECRET }), storeError('truststore', trust, WRONG_PASSWORD('JKS', 'truststore')));
+    assert.throws(() => readKeystore({ path: ks }), storeError('keystore', ks, /no password given, or corrupt JKS file \(set keystore-password\)/));
   });
 
-  test('a keystore without a private key entry is a config error', (t) => {
+  test('a keystore without a private key entry is a config error naming it', (t) => {
     if (!requireOrSkip(t, made, 'keytool is not available')) return;
-    assert.throws(() => readKeystore({ path: trust, password: 'changeit' }), configError(/holds no private key entry/));
+    assert.throws(() => readKeystore({ path: trust, password: 'changeit' }), storeError('keystore', trust, /no private key entry/, 'changeit'));
   });
 });

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import * as tls from 'node:tls';
 import { SluiceError } from '@sluice/core';
 import { JKS_MAGIC, readJksCertificates, readJksKeystore } from './jks-store.js';
+import { readKeyFile, passwordProblem, storeError, type StoreRef } from './key-material.js';
 import { readPkcs12Certificates } from './pkcs12-certs.js';
 
 /**
@@ -64,57 +66,121 @@ export function checkStoreType(type: string | undefined, path: string, key = 'ke
   throw config(`${key}-type ${type} is not supported: use JKS, PKCS12 or PEM`);
 }
 
-function readStore(spec: StoreSpec, key: string): { bytes: Buffer; type: StoreType } {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(spec.path);
-  } catch (err) {
-    throw config(`cannot read ${key} ${spec.path}: ${(err as Error).message}`, err);
-  }
+/** The first byte of a DER-encoded PKCS12 file (a SEQUENCE). */
+const DER_SEQUENCE = 0x30;
+
+function readStore(spec: StoreSpec, store: StoreRef): { bytes: Buffer; type: StoreType } {
+  const bytes = readKeyFile(store);
   const magic = bytes.length >= 4 ? bytes.readUInt32BE(0) : 0;
-  if (magic === JCEKS_MAGIC) throw config(jceksRemedy(spec.path, key));
-  if (spec.type === undefined || spec.type.trim() === '') {
-    const pemText = bytes.subarray(0, 4096).toString('latin1').includes('-----BEGIN');
-    return { bytes, type: magic === JKS_MAGIC ? 'JKS' : pemText ? 'PEM' : 'PKCS12' };
-  }
+  if (magic === JCEKS_MAGIC) throw config(jceksRemedy(store.path, store.key));
+  const declared = spec.type === undefined || spec.type.trim() === '' ? undefined : checkStoreType(spec.type, store.path, store.key);
   // The content decides between JKS and PKCS12, as Java's keystore.type.compat does.
-  const configured = checkStoreType(spec.type, spec.path, key);
-  const type = magic === JKS_MAGIC ? 'JKS' : configured === 'JKS' ? 'PKCS12' : configured;
-  return { bytes, type };
+  if (magic === JKS_MAGIC) return { bytes, type: 'JKS' };
+  const pemText = bytes.subarray(0, 4096).toString('latin1').includes('-----BEGIN');
+  if (declared === 'PEM' || (declared === undefined && pemText)) return { bytes, type: 'PEM' };
+  if (bytes[0] !== DER_SEQUENCE) {
+    const expected = declared === 'PKCS12' ? 'a PKCS12 file' : declared === 'JKS' ? 'a JKS or PKCS12 file' : 'a JKS, PKCS12 or PEM file';
+    const hint = pemText ? ` (it holds PEM text: set ${store.key}-type = PEM)` : '';
+    throw storeError(store, `not ${expected}${hint}`);
+  }
+  return { bytes, type: 'PKCS12' };
+}
+
+const ENCRYPTED_PEM_KEY = 'the PEM private key is encrypted, which Sluice cannot read (write it unencrypted with `openssl pkey`)';
+
+/** The failure of a keystore's material as Node's TLS loads it, in operator terms. */
+function keystoreProblem(err: unknown, store: StoreRef, type: StoreType, password: string): string {
+  const message = (err as Error).message;
+  if (/mac verify failure|bad decrypt|cipherfinal|decrypt error/i.test(message)) {
+    return type === 'PEM' ? ENCRYPTED_PEM_KEY : passwordProblem(store, type, password);
+  }
+  if (/key values mismatch/i.test(message)) return 'the private key does not match the certificate';
+  if (/private key/i.test(message)) return `no private key that ${store.key}-password opens (a keystore holds the server's key and its certificate)`;
+  if (/certificate/i.test(message)) return 'no certificate for the private key';
+  return `corrupt ${type} file (${message})`;
+}
+
+/**
+ * Loads the material into a TLS context once, so that a wrong password, a damaged file or a key
+ * without its certificate is reported here, naming the store, rather than when the server starts.
+ */
+function checkKeystore<T extends object>(material: T, store: StoreRef, type: StoreType, password: string): T {
+  try {
+    tls.createSecureContext(material);
+  } catch (err) {
+    throw storeError(store, keystoreProblem(err, store, type, password), err);
+  }
+  return material;
 }
 
 /**
  * Loads a server keystore (or a client certificate store): PKCS12 → `{ pfx, passphrase }`,
- * JKS or PEM (key and certificate chain in one file) → `{ key, cert }`. Throws SLUICE_ERR_CONFIG
- * naming the file, e.g. when the password is wrong.
+ * JKS or PEM (key and certificate chain in one file) → `{ key, cert }`. Every failure (missing or
+ * unreadable file, wrong password, damaged store, no private key, no certificate) throws
+ * SLUICE_ERR_CONFIG `KEY PATH: PROBLEM`, naming the store's key and file but never the password.
  */
 export function readKeystore(
   spec: StoreSpec,
 ): { pfx: Buffer; passphrase?: string; key?: undefined; cert?: undefined } | { key: Buffer; cert: Buffer; pfx?: undefined } {
-  const name = spec.key ?? 'keystore';
-  const { bytes, type } = readStore(spec, name);
-  if (type === 'JKS') return readJksKeystore(bytes, spec.password ?? '', `${name} ${spec.path}`);
+  const store = { key: spec.key ?? 'keystore', path: spec.path };
+  const password = spec.password ?? '';
+  const { bytes, type } = readStore(spec, store);
+  if (type === 'JKS') return checkKeystore(readJksKeystore(bytes, password, store), store, type, password);
   if (type === 'PEM') {
     const text = bytes.toString('utf8');
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text) || !text.includes('-----BEGIN CERTIFICATE-----')) {
-      throw config(`${name} ${spec.path} must hold a PEM private key and its certificate chain`);
+      throw storeError(store, 'not a PEM keystore (it must hold a PEM private key and its certificate chain)');
     }
-    return { key: bytes, cert: bytes };
+    return checkKeystore({ key: bytes, cert: bytes }, store, type, password);
   }
-  return { pfx: bytes, passphrase: spec.password };
+  return checkKeystore({ pfx: bytes, passphrase: spec.password }, store, type, password);
 }
 
-/** Loads a truststore: the trusted certificates as PEM, from a JKS, PKCS12 or PEM file. */
+/**
+ * Loads a truststore: the trusted certificates as PEM, from a JKS, PKCS12 or PEM file. Failures
+ * throw SLUICE_ERR_CONFIG as {@link readKeystore} does, and so does a store without a certificate.
+ */
 export function readTruststore(spec: StoreSpec): { ca: Buffer[] } {
-  const name = spec.key ?? 'truststore';
-  const { bytes, type } = readStore(spec, name);
-  const what = `${name} ${spec.path}`;
-  const ca =
-    type === 'PEM'
-      ? (bytes.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => Buffer.from(p))
-      : type === 'JKS'
-        ? readJksCertificates(bytes, spec.password ?? '', what)
-        : readPkcs12Certificates(bytes, spec.password ?? '', what);
-  if (ca.length === 0) throw config(`${name} ${spec.path} holds no certificate`);
+  const store = { key: spec.key ?? 'truststore', path: spec.path };
+  const password = spec.password ?? '';
+  const { bytes, type } = readStore(spec, store);
+  const ca = type === 'PEM' ? pemCertificates(bytes, store) : type === 'JKS' ? readJksCertificates(bytes, password, store) : readPkcs12Certificates(bytes, password, store);
+  if (ca.length === 0) throw storeError(store, 'no certificate (a truststore holds the CA certificates to trust)');
   return { ca };
+}
+
+/**
+ * Loads a PEM private key and its certificate chain from two files (the avro source's `ssl-key`
+ * and `ssl-cert`). Throws SLUICE_ERR_CONFIG naming the key and file at fault: missing, unreadable,
+ * not PEM, an encrypted key, no certificate, or a key that does not match the certificate.
+ */
+export function readPemKeyPair(keyFile: StoreRef, certFile: StoreRef): { key: Buffer; cert: Buffer } {
+  const key = readKeyFile(keyFile);
+  const cert = readKeyFile(certFile);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('latin1'))) throw storeError(keyFile, 'not a PEM private key');
+  try {
+    createPrivateKey(key);
+  } catch (err) {
+    const encrypted = (err as NodeJS.ErrnoException).code === 'ERR_MISSING_PASSPHRASE' || /ENCRYPTED/.test(key.toString('latin1'));
+    throw storeError(keyFile, encrypted ? ENCRYPTED_PEM_KEY : `not a readable PEM private key (${(err as Error).message})`, err);
+  }
+  if (pemCertificates(cert, certFile).length === 0) throw storeError(certFile, 'no PEM certificate');
+  try {
+    tls.createSecureContext({ key, cert });
+  } catch (err) {
+    const problem = /key values mismatch/i.test((err as Error).message) ? `does not match the certificate of ${certFile.key} ${certFile.path}` : `cannot be used with ${certFile.key} ${certFile.path} (${(err as Error).message})`;
+    throw storeError(keyFile, problem, err);
+  }
+  return { key, cert };
+}
+
+function pemCertificates(bytes: Buffer, store: StoreRef): Buffer[] {
+  const blocks = bytes.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((block) => {
+    try {
+      return Buffer.from(new X509Certificate(block).toString());
+    } catch (err) {
+      throw storeError(store, `holds a PEM certificate that cannot be read (${(err as Error).message})`, err);
+    }
+  });
 }

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { formatDiagnostics, formatTopology } from './format-topology.js';
 import { loadAgentConfig } from './load.js';
 import { createRegistry } from './registry.js';
-import { fakeFactories } from './test-support/fake-factories.js';
+import type { SourceFactory } from './spec.js';
+import { fakeFactories, notInConfigTests } from './test-support/fake-factories.js';
 
 const registry = createRegistry(fakeFactories);
 
@@ -61,6 +62,32 @@ describe('formatTopology', () => {
     assert.match(text, /^ {4}interceptors: ts \(timestamp\) -> st \(static, value=NYC\)$/m);
     assert.match(text, /^ {2}c1: memory \(capacity=10000\) <- tail -> k1 \(logger\), k2 \(logger\)$/m);
     assert.match(text, /^ {2}g1: failover -> k1 \(priority 10\), k2 \(priority 5\)$/m);
+  });
+});
+
+describe('formatTopology with secrets', () => {
+  const TLS_KEYS = {
+    keystore: { format: 'string', default: '', doc: 'Keystore path.' },
+    'keystore-password': { format: 'string', default: '', doc: 'Keystore password.' },
+    'auth-token': { format: 'string', default: '', doc: 'Token.' },
+  } as const;
+  const tlsSource: SourceFactory<typeof TLS_KEYS> = { kind: 'source', type: 'tls', aliases: [], doc: 'TLS.', keys: TLS_KEYS, create: notInConfigTests };
+  const withTls = createRegistry([...fakeFactories, tlsSource]);
+  const text = `a1.sources = r1
+a1.channels = c1
+a1.sources.r1.type = tls
+a1.sources.r1.channels = c1
+a1.sources.r1.keystore = /etc/sluice/server.p12
+a1.sources.r1.keystore-password = hunter2
+a1.sources.r1.auth-token = s3cr3t-t0ken
+a1.channels.c1.type = memory
+`;
+
+  it('shows the values of secret keys as ******', () => {
+    const topology = loadAgentConfig({ file: 'agent.properties', agent: 'a1', registry: withTls, text }).topology!;
+    const out = formatTopology(topology, { registry: withTls });
+    assert.match(out, /^ {2}r1: tls \(keystore=\/etc\/sluice\/server\.p12, keystore-password=\*{6}, auth-token=\*{6}\) -> c1$/m);
+    assert.doesNotMatch(out, /hunter2|s3cr3t-t0ken/);
   });
 });
 

@@ -3,6 +3,7 @@
  */
 import type { Diagnostic } from './diagnostic.js';
 import type { Registry } from './registry.js';
+import { maskValue } from './secrets.js';
 import type { SpecKind } from './spec.js';
 import type { ResolvedComponent, SinkGroupDef, Topology } from './topology.js';
 
@@ -32,7 +33,7 @@ function settings(
   const parts = Object.entries(config)
     .filter(([k, v]) => !skip(k) && v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))
     .filter(([k, v]) => defaults === undefined || !(k in defaults) || !sameValue(v, defaults[k]!.default))
-    .map(([k, v]) => `${k}=${show(v)}`);
+    .map(([k, v]) => `${k}=${show(maskValue(k, v))}`);
   return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
 }
 
@@ -49,7 +50,7 @@ function formatGroup(g: SinkGroupDef, defaults: Defaults): string {
   const sinks = g.sinks.map((s) => {
     const mine = Object.entries(g.processor.config)
       .filter(([k]) => perSink(k) === s)
-      .map(([k, v]) => `${k.slice(0, -(s.length + 1))} ${show(v)}`);
+      .map(([k, v]) => `${k.slice(0, -(s.length + 1))} ${show(maskValue(k, v))}`);
     return mine.length === 0 ? s : `${s} (${mine.join(', ')})`;
   });
   const kind = g.implicit ? `${g.processor.type}, implicit` : g.processor.type;
@@ -62,7 +63,7 @@ function formatGroup(g: SinkGroupDef, defaults: Defaults): string {
  * its selector when it is not a plain replicating one, and its interceptors in order; each channel
  * with its type, the sources feeding it and the sinks draining it; each sink group with its
  * processor, the processor's settings and its sinks (per-sink settings such as priorities next
- * to each sink).
+ * to each sink). Secret values (`isSecretKey`) are shown as `******`.
  */
 export function formatTopology(t: Topology, options: FormatTopologyOptions = {}): string {
   const { registry } = options;

@@ -7,6 +7,7 @@ import type { Report } from './diagnostic.js';
 import { parseValue } from './formats.js';
 import { KIND_LABEL } from './registry.js';
 import type { ComponentSpec, KeySpec } from './spec.js';
+import { maskValue } from './secrets.js';
 import { suggest } from './suggest.js';
 
 /** A property of a component; `key` is relative to the component (`capacity`, `optional`). */
@@ -86,7 +87,7 @@ export function validateComponent(c: ComponentCheck, report: Report): Record<str
     }
     const parsed = parseValue(keySpec, p.value);
     if (!parsed.ok) {
-      report('error', p.line, `${c.prefix}${p.key}: invalid value ${JSON.stringify(p.value)}, expected ${parsed.expected}`);
+      report('error', p.line, `${c.prefix}${p.key}: invalid value ${JSON.stringify(maskValue(p.key, p.value))}, expected ${parsed.expected}`);
       failed = true;
       continue;
     }

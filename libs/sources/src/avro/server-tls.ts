@@ -1,21 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { readKeystore, type ServerTlsOptions, tlsVersionRange } from '@sluice/avro-rpc';
-import { SluiceError } from '@sluice/core';
+import { readKeystore, readPemKeyPair, type ServerTlsOptions, tlsVersionRange } from '@sluice/avro-rpc';
 import type { AvroSourceConfig } from './avro-source-factory.js';
-
-function readPem(key: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new SluiceError('SLUICE_ERR_CONFIG', `cannot read ${key} ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
 
 /**
  * The server's TLS material from the source's keys, or undefined when `ssl` is off: `keystore`
  * (JKS, PKCS12 or PEM; JCEKS refused with the keytool remedy) or the PEM pair `ssl-key` + `ssl-cert`,
  * the protocol range from `include-protocols`/`exclude-protocols`, and `ssl-ciphers`.
- * Throws SLUICE_ERR_CONFIG when a file cannot be read or holds the wrong thing.
+ * Throws SLUICE_ERR_CONFIG naming the key and the file when a file cannot be read or holds the wrong thing.
  */
 export function serverTls(config: AvroSourceConfig): ServerTlsOptions | undefined {
   if (!config.ssl) return undefined;
@@ -32,5 +22,6 @@ export function serverTls(config: AvroSourceConfig): ServerTlsOptions | undefine
     });
     return { ...material, ...versions, ciphers };
   }
-  return { key: readPem('ssl-key', config['ssl-key']), cert: readPem('ssl-cert', config['ssl-cert']), ...versions, ciphers };
+  const pair = readPemKeyPair({ key: 'ssl-key', path: config['ssl-key'] }, { key: 'ssl-cert', path: config['ssl-cert'] });
+  return { ...pair, ...versions, ciphers };
 }
