@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { ConnectionSlots, frameBatch, SluiceError, type BatchFraming, type Logger } from '@sluice/core';
+import { ConnectionSlots, frameBatch, RateLimitedWarn, SluiceError, type BatchFraming, type Logger } from '@sluice/core';
 import { decodeRequest, encodeResponseBuffers, type ResponseBody } from './call-codec.js';
 import { normalizeAddress, type IpFilter } from './ip-filter.js';
 import { DEFAULT_FRAME_LIMITS, encodeFrame, FrameDecoder, type NettyFrame } from './netty-framing.js';
@@ -128,8 +128,6 @@ const DEFAULT_MAX_CONNECTIONS = 1000;
  * bounds the framing arrays of a batch of tiny events (a 64 MiB frame could claim 32M).
  */
 const MAX_BATCH_EVENTS = 1_000_000;
-const WARN_INTERVAL_MS = 60_000;
-const MAX_WARNED_PEERS = 1024;
 const OWN_HASH_KEY = AVRO_SOURCE_PROTOCOL_HASH.toString('hex');
 const SCHEMA_RESOLUTION_UNSUPPORTED = 'the request schema differs from AvroSourceProtocol (schema resolution is not supported)';
 
@@ -156,7 +154,7 @@ class AvroServerImpl implements AvroServer {
   private readonly open: ConnectionSlots<ServerConnection>;
   private readonly protocols = new Map<string, ProtocolShape>([[OWN_HASH_KEY, LOCAL_SHAPE]]);
   private readonly secureContext: tls.SecureContext | undefined;
-  private readonly warnedAt = new Map<string, number>();
+  private readonly warnings = new RateLimitedWarn();
   private nextId = 1;
   private closing = false;
   /** Sum of what every connection holds (see ServerConnection.held). */
@@ -324,12 +322,7 @@ class AvroServerImpl implements AvroServer {
    * client reconnecting in a loop with garbage does not flood the log (the counters count all).
    */
   shouldWarn(address: string): boolean {
-    const now = Date.now();
-    const last = this.warnedAt.get(address);
-    if (last !== undefined && now - last < WARN_INTERVAL_MS) return false;
-    if (this.warnedAt.size >= MAX_WARNED_PEERS) this.warnedAt.clear();
-    this.warnedAt.set(address, now);
-    return true;
+    return this.warnings.report(address).level === 'warn';
   }
 
   /** Avro's server-side handshake (Responder.handshake), with Flume's protocol pre-registered. */

@@ -7,4 +7,5 @@ export * from './errors.js';
 export * from './event.js';
 export * from './logger.js';
 export * from './protocol.js';
+export * from './rate-limited-warn.js';
 export * from './testing.js';

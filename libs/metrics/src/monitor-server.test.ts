@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { request } from 'node:http';
 import { after, test } from 'node:test';
 import { Writable } from 'node:stream';
@@ -33,6 +33,32 @@ async function serve(snapshot: () => AgentSnapshot, logger = logged().logger): P
   assert.equal(host, HOST);
   assert.ok(port > 0);
   return `http://${host}:${port}`;
+}
+
+/** A raw TCP connection, resolved once connected; `closed` resolves when it closes, `received` holds what the server sent. */
+function connectRaw(port: number): Promise<{ socket: Socket; closed: Promise<void>; received: () => string }> {
+  return new Promise((resolve, reject) => {
+    let received = '';
+    const socket = connect(port, HOST);
+    const closed = new Promise<void>((done) => socket.once('close', () => done()));
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (received += d));
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      socket.on('error', () => {}); // a reset from the server shows as 'close' too
+      resolve({ socket, closed, received: () => received });
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Resolves once `cond` holds; rejects after 5 s. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 /** A raw request (fetch refuses TRACE). */
@@ -158,4 +184,53 @@ test('close() stops serving, also with a keep-alive connection open', async () =
   await server.close();
   await assert.rejects(fetch(`http://${HOST}:${port}/health`, { signal: AbortSignal.timeout(5000) }));
   await server.close();
+});
+
+test('past maxConnections a new connection is closed at once, logged once, and serving resumes when they close', { timeout: 10_000 }, async () => {
+  const { logger, lines } = logged();
+  const server = new MonitorServer({ host: HOST, port: 0, snapshot: () => agent(), logger, maxConnections: 3 });
+  servers.push(server);
+  const { port } = await server.start();
+  const idle = await Promise.all([1, 2, 3].map(() => connectRaw(port)));
+  await until(() => server.connections === 3, 'the server holds 3 connections');
+  for (let i = 0; i < 2; i++) {
+    const extra = await connectRaw(port);
+    await extra.closed;
+    assert.equal(extra.received(), '', 'closed without an answer');
+  }
+  assert.equal(server.connections, 3);
+  const warns = lines.filter((l) => l['level'] === 40);
+  assert.deepEqual(warns.map((l) => [l['msg'], l['maxConnections']]), [['HTTP monitoring is at maxConnections: new connections are closed at once.', 3]]);
+  for (const c of idle) c.socket.destroy();
+  await until(() => server.connections === 0, 'the idle connections are closed');
+  const again = lines.find((l) => l['msg'] === 'HTTP monitoring accepts new connections again.');
+  assert.equal(again?.['level'], 30);
+  assert.equal(again?.['dropped'], 2);
+  const res = await fetch(`http://${HOST}:${port}/metrics`);
+  assert.equal(res.status, 200);
+  await res.text();
+});
+
+test('a connection that never sends a request is closed after idleTimeoutMs', { timeout: 10_000 }, async () => {
+  const server = new MonitorServer({ host: HOST, port: 0, snapshot: () => agent(), logger: logged().logger, idleTimeoutMs: 100, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 });
+  servers.push(server);
+  const { port } = await server.start();
+  const idle = await connectRaw(port);
+  await idle.closed;
+  await until(() => server.connections === 0, 'the server has let the connection go');
+});
+
+test('a client trickling its headers is answered 408 and closed after headersTimeoutMs, though never idle', { timeout: 10_000 }, async () => {
+  const server = new MonitorServer({ host: HOST, port: 0, snapshot: () => agent(), logger: logged().logger, headersTimeoutMs: 200, idleTimeoutMs: 60_000 });
+  servers.push(server);
+  const { port } = await server.start();
+  const slow = await connectRaw(port);
+  slow.socket.write('GET /metrics HTTP/1.1\r\nHost: x\r\n');
+  const trickle = setInterval(() => slow.socket.write('X-Pad: 1\r\n'), 20);
+  try {
+    await slow.closed;
+  } finally {
+    clearInterval(trickle);
+  }
+  assert.match(slow.received(), /^HTTP\/1\.1 408 /);
 });

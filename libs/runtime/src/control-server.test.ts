@@ -16,6 +16,7 @@ interface LogLine {
   msg: string;
   op?: string;
   component?: string;
+  suppressed?: number;
   err?: { message: string };
 }
 
@@ -219,6 +220,24 @@ test('a malformed line is answered with an error and the connection goes on', as
   assert.equal((await c.next()).ok, true);
   c.close();
   assert.ok(logs.some((l) => l.msg === 'Malformed control request refused.' && l.level === 40));
+});
+
+test('a client sending garbage in a loop gets one warn line, the rest at debug, and the server still answers', async (t) => {
+  const { path, server, logs } = await setup(t);
+  await server.listen();
+  for (let conn = 0; conn < 10; conn++) {
+    const c = await Client.open(path);
+    c.send('not json\n'.repeat(100));
+    for (let i = 0; i < 100; i++) assert.equal((await c.next()).error?.code, 'SLUICE_ERR_CONTROL');
+    c.close();
+  }
+  const refused = logs.filter((l) => l.msg === 'Malformed control request refused.');
+  assert.deepEqual(refused.filter((l) => l.level === 40).map((l) => l.suppressed), [0], 'one warn, for the first');
+  assert.equal(refused.filter((l) => l.level === 20).length, 999);
+  const c = await Client.open(path);
+  c.send('{"op":"status"}\n');
+  assert.deepEqual(await c.next(), { ok: true, result: SNAPSHOT });
+  c.close();
 });
 
 test('an unknown op names the valid ones', async (t) => {

@@ -1,7 +1,7 @@
 import { chmod, lstat, rename, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import { SluiceError, type ErrorCode, type Logger } from '@sluice/core';
+import { RateLimitedWarn, SluiceError, type ErrorCode, type Logger } from '@sluice/core';
 import { MAX_SOCKET_PATH } from '@sluice/transport';
 import { MAX_CONTROL_LINE, type ControlHandler, type ControlOp, type ControlReply, type ControlRequest, type ControlResults } from './control-protocol.js';
 
@@ -36,7 +36,8 @@ let tempSeq = 0;
  * than MAX_CONTROL_LINE bytes is answered with SLUICE_ERR_CONTROL and that connection is closed.
  * A SluiceError thrown by the handler becomes an error reply with its code and message; any other
  * error is logged at error level and answered as SLUICE_ERR_CONTROL "internal error: ...". Nothing
- * a client sends stops the agent.
+ * a client sends stops the agent. A malformed request is logged at warn at most once a minute, the
+ * others at debug; each warn after the first says how many went to debug since the one before.
  */
 export class ControlServer {
   private server: Server | null = null;
@@ -44,6 +45,8 @@ export class ControlServer {
   /** The inode of the socket file this server created, so close() never removes a successor's. */
   private ino: number | null = null;
   private closing: Promise<void> | null = null;
+  /** Clients of a unix socket have no address to tell them apart: one key stands for all of them. */
+  private readonly malformed = new RateLimitedWarn();
 
   constructor(
     private readonly path: string,
@@ -155,7 +158,8 @@ export class ControlServer {
   private async answer(line: string): Promise<ControlReply> {
     const parsed = parseRequest(line);
     if (typeof parsed === 'string') {
-      this.logger.warn({ reason: parsed }, 'Malformed control request refused.');
+      const { level, ...counted } = this.malformed.report('');
+      this.logger[level]({ reason: parsed, ...counted }, 'Malformed control request refused.');
       return errorReply('SLUICE_ERR_CONTROL', parsed);
     }
     const fields = { op: parsed.op, component: parsed.op === 'restart' ? parsed.component : undefined };
