@@ -48,8 +48,16 @@ function raw(port: number): Promise<Socket> {
     const socket = connect({ host: '127.0.0.1', port });
     socket.on('error', () => undefined);
     socket.resume();
-    socket.once('connect', () => resolve(socket));
-    socket.once('close', () => resolve(socket));
+    // A connection the source never completes is given up after 10 s (the attack goes on).
+    const timer = setTimeout(() => socket.destroy(), 10_000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(socket);
+    });
   });
 }
 
