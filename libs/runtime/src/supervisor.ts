@@ -197,10 +197,10 @@ export class Supervisor {
     // Each worker leads its own process group, so its children (an exec command) die with it.
     const child = fork(WORKER_MAIN, [], {
       execArgv: workerExecArgv(w.kind, process.execArgv, process.env['NODE_OPTIONS']),
-      env: { ...process.env, SLUICE_WORKER: JSON.stringify(spec) },
       detached: true,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    child.send({ type: 'spec', spec } satisfies ToWorker);
     w.child = child;
     w.pid = child.pid;
     w.state = 'starting';

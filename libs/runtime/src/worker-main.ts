@@ -15,7 +15,7 @@ import { ChannelWriter } from './channel-writer.js';
 import { createEmitter } from './emitter.js';
 import { defaultRegistry } from './registry.js';
 import { SinkRunner } from './sink-runner.js';
-import { counterKey, peerId, type FromWorker, type ToWorker, type WorkerSpec } from './worker-spec.js';
+import { counterKey, peerId, SPEC_WAIT_MS, type FromWorker, type ToWorker, type WorkerSpec } from './worker-spec.js';
 
 /**
  * A worker process: runs one channel, one source, or one sink group (DESIGN §2), reports its
@@ -191,12 +191,35 @@ function crash(err: unknown): never {
 
 let rootLogger: Logger | undefined;
 
-async function main(): Promise<void> {
-  const spec = JSON.parse(process.env['SLUICE_WORKER'] ?? 'null') as WorkerSpec | null;
-  if (!spec || !process.send) {
+/**
+ * The worker's definition: the supervisor's first IPC message. Exits with an error when the worker
+ * was not forked with an IPC channel, when the first message is something else, when the
+ * supervisor goes away first, or after SPEC_WAIT_MS.
+ */
+function receiveSpec(): Promise<WorkerSpec> {
+  if (!process.send) {
     console.error('worker-main is started by the sluice supervisor, not by hand');
     process.exit(64);
   }
+  return new Promise((resolve) => {
+    const fail = (why: string) => {
+      console.error(`sluice worker ${process.pid}: ${why}; exiting`);
+      process.exit(70);
+    };
+    const timer = setTimeout(() => fail(`no definition from the supervisor within ${SPEC_WAIT_MS} ms`), SPEC_WAIT_MS);
+    const onDisconnect = () => fail('the supervisor went away before sending the worker its definition');
+    process.once('disconnect', onDisconnect);
+    process.once('message', (msg: ToWorker) => {
+      clearTimeout(timer);
+      process.off('disconnect', onDisconnect);
+      if (msg.type !== 'spec') fail(`the supervisor's first message is "${msg.type}", not the worker's definition`);
+      else resolve(msg.spec);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const spec = await receiveSpec();
   const label = spec.kind === 'sink' ? 'sinkgroup' : spec.kind;
   process.title = `sluice ${spec.agent} ${label}:${spec.name}`;
   const logger = createLogger({ format: spec.logFormat, bindings: { agent: spec.agent, kind: spec.kind, component: spec.name } });

@@ -4,7 +4,11 @@ import type { Topology } from '@sluice/config';
 
 export type { WorkerKind };
 
-/** What the supervisor hands a worker (as JSON in SLUICE_WORKER): the whole topology and its part in it. */
+/**
+ * What the supervisor hands a worker, as its first IPC message (`spec`): the whole topology and its
+ * part in it. Not in the environment: a large topology outgrows the 128 KiB Linux allows one
+ * environment string, and the environment is readable in `ps e` and /proc/PID/environ.
+ */
 export interface WorkerSpec {
   readonly agent: string;
   readonly kind: WorkerKind;
@@ -39,8 +43,12 @@ export const DEFAULT_TUNING: Tuning = {
   countersIntervalMs: 1000,
 };
 
-/** Messages from the supervisor to a worker over the fork IPC channel. */
+/** How long a worker waits for its `spec` message before it exits with an error. */
+export const SPEC_WAIT_MS = 10_000;
+
+/** Messages from the supervisor to a worker over the fork IPC channel; `spec` comes first, once. */
 export type ToWorker =
+  | { readonly type: 'spec'; readonly spec: WorkerSpec }
   | { readonly type: 'stop'; readonly drain: boolean; readonly deadlineMs: number }
   | { readonly type: 'peer-died'; readonly peer: string }
   /** A channel this worker talks to was restarted: re-send what it had not answered. */
