@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { requireOrSkip } from '@sluice/core';
+import { requireOrSkip } from '@sluice/core/testing';
 import { CHANNEL_HEAP_OPTION } from '@sluice/runtime';
 import { AgentProcess, cleanup, readRolledLines, runCtl, tally, tempDir, waitFor } from '../support/agent.js';
 

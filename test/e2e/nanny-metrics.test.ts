@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { requireOrSkip } from '@sluice/core';
+import { requireOrSkip } from '@sluice/core/testing';
 import { AgentProcess, cleanup, freePort, tempDir, waitFor } from '../support/agent.js';
 
 /*

@@ -3,7 +3,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { requireOrSkip } from '@sluice/core';
+import { requireOrSkip } from '@sluice/core/testing';
 import { AgentProcess, cleanup, readRolledLines, tally, tempDir, waitFor, type SluiceCommand, type Status } from '../support/agent.js';
 
 /*

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
-import { requireOrSkip } from '@sluice/core';
+import { requireOrSkip } from '@sluice/core/testing';
 import { cleanup, tempDir, waitFor, type AgentProcess } from '../support/agent.js';
 import { appendLines, avroSinkProps, collectorConfig, freePort, line, missing, outputLines, startAgent, waitForAsync } from '../support/tiers.js';
 import { startTcpVip } from '../support/tcp-vip.js';

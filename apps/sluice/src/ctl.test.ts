@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import pino from 'pino';
-import { SluiceError, staleSocket } from '@sluice/core';
+import { SluiceError } from '@sluice/core';
+import { staleSocket } from '@sluice/core/testing';
 import type { AgentSnapshot, ComponentCounters } from '@sluice/metrics';
 import { CONTROL_SOCKET, defaultRunDir, type ControlHandler, type ReloadResult } from '@sluice/runtime';
 // ControlServer is not in @sluice/runtime's index yet (the supervisor integration adds it).

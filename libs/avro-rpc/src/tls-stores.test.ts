@@ -1,4 +1,4 @@
-import { requireOrSkip } from '@sluice/core';
+import { requireOrSkip } from '@sluice/core/testing';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';

@@ -21,4 +21,3 @@ export { ENV_VAR_RESOLVER, type Environment } from './substitution.js';
 export { loadAgentConfig, topologyOrThrow, type LoadAgentConfigOptions } from './load.js';
 export { formatDiagnostics, formatTopology, type FormatTopologyOptions } from './format-topology.js';
 export { isSecretKey, maskSecrets, maskValue, SECRET_MASK } from './secrets.js';
-export { configFor } from './test-config.js';

@@ -8,4 +8,3 @@ export * from './event.js';
 export * from './logger.js';
 export * from './protocol.js';
 export * from './rate-limited-warn.js';
-export * from './testing.js';

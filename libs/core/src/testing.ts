@@ -1,3 +1,4 @@
+/** @sluice/core/testing: helpers for tests only, not part of the library's public face. */
 import { spawn } from 'node:child_process';
 import { lstatSync } from 'node:fs';
 import type { TestContext } from 'node:test';

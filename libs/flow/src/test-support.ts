@@ -18,7 +18,7 @@ export function fakeContext(name = 'i1'): ComponentContext & { records: LogRecor
   return { agent: 'a1', name, logger, records, counters: new Counters(), dataDir: '/nonexistent' };
 }
 
-export { configFor } from '@sluice/config';
+export { configFor } from '@sluice/config/testing';
 
 export function events(...headers: Record<string, string>[]): SluiceEvent[] {
   return headers.map((h, i) => ({ headers: { ...h }, body: Buffer.from(`e${i}`) }));

@@ -23,7 +23,7 @@ export function fakeContext(name = 'k1'): FakeContext {
   return { agent: 'a1', name, logger, records, counters: new Counters(SINK_COUNTERS), dataDir: '/nonexistent' };
 }
 
-export { configFor } from '@sluice/config';
+export { configFor } from '@sluice/config/testing';
 
 /** A batch as a sink receives it from a channel: encoded bytes, decoded only on demand. */
 export function takenBatch(events: readonly SluiceEvent[]): Batch {

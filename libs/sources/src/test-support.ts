@@ -167,4 +167,4 @@ export async function checkBusyPortRetried(create: (port: number) => { source: S
   }
 }
 
-export { configFor } from '@sluice/config';
+export { configFor } from '@sluice/config/testing';

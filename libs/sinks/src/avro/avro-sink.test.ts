@@ -4,10 +4,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import pino from 'pino';
 import { createAvroServer, type AvroServer, type AvroServerOptions, type Status } from '@sluice/avro-rpc';
-import { type Batch, decodeBatch, type Delivery, requireOrSkip, SluiceError } from '@sluice/core';
+import { type Batch, decodeBatch, type Delivery, SluiceError } from '@sluice/core';
+import { requireOrSkip } from '@sluice/core/testing';
 import { avroSink, type AvroSinkConfig } from './avro-sink-factory.js';
 import type { AvroSink } from './avro-sink.js';
-import { makeTestCertFiles } from '@sluice/avro-rpc';
+import { makeTestCertFiles } from '@sluice/avro-rpc/testing';
 import { configFor, fakeContext, NO_SIGNAL, textBatch, waitUntil, type FakeContext } from '../test-support.js';
 
 const silent = pino({ level: 'silent' });

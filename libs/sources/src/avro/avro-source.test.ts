@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { createAvroClient, type AvroClient, type AvroClientOptions } from '@sluice/avro-rpc';
-import { Batch, type EmitOptions, encodeBatch, requireOrSkip, SluiceError, type SluiceEvent } from '@sluice/core';
+import { Batch, type EmitOptions, encodeBatch, SluiceError, type SluiceEvent } from '@sluice/core';
+import { requireOrSkip } from '@sluice/core/testing';
 import { avroSource, type AvroSourceConfig } from './avro-source-factory.js';
 import { FULL_WAIT_MS, type AvroSource } from './avro-source.js';
-import { makeTestCertFiles } from '@sluice/avro-rpc';
+import { makeTestCertFiles } from '@sluice/avro-rpc/testing';
 import { checkBusyPortRetried, configFor, FakeChannel, fakeSourceContext, sleep, waitUntil, type FakeSourceContext } from '../test-support.js';
 
 const events = (bodies: string[], headers: Record<string, string> = {}): SluiceEvent[] =>

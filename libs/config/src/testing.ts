@@ -1,3 +1,4 @@
+/** @sluice/config/testing: helpers for tests only, not part of the library's public face. */
 import type { ComponentSpec, Config, KeySpecs } from './spec.js';
 
 /**
