@@ -27,5 +27,5 @@ export type { StoreSpec } from './tls-stores.js';
 export type { StoreRef } from './key-material.js';
 export { readPkcs12Certificates } from './pkcs12-certs.js';
 export { tlsVersionRange } from './tls-versions.js';
-/** Test helper: throwaway certificate files (PEM, PKCS12, a JCEKS-looking file; JKS with keytool) made with openssl. */
+/** For tests: throwaway certificate files (PEM, PKCS12, a JCEKS-looking file; JKS with keytool) made with openssl. */
 export { makeTestCertFiles, type TestCertFiles } from './testing/test-cert-files.js';
