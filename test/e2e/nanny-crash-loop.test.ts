@@ -9,8 +9,8 @@ import { AgentProcess, cleanup, freePort, readRolledLines, tempDir, waitFor } fr
  * The crash-loop test: a sink whose worker dies at every start is marked failed
  * after the restart-intensity limit instead of spinning; the other flow of the agent keeps
  * delivering; /health names the failed component; `sluice ctl restart` brings it back once the
- * cause is fixed, and nothing its channel held is lost. Plus the bad input of the issue: `ctl
- * restart` of a component that does not exist, and a metrics port already in use.
+ * cause is fixed, and nothing its channel held is lost. Plus bad operator input: `ctl restart`
+ * of a component that does not exist, and a metrics port already in use.
  */
 
 const dir = tempDir('crash-loop');

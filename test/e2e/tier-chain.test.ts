@@ -1,7 +1,7 @@
 /**
  * Three hops: an agent (seq) → avro → collector A → avro (deflate + TLS) → collector B →
  * file_roll, each its own `sluice agent`. 100,000 events in CI; 1,000,000 at full scale
- * (test/support/scale.ts), the size the acceptance criteria state.
+ * (test/support/scale.ts).
  * Headers added by the first agent travel two hops; collector A has an interceptor of its own,
  * so it decodes and re-encodes, while collector B stores the bytes it receives as they are.
  */

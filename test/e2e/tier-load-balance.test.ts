@@ -1,7 +1,7 @@
 /**
  * Load balancing between tiers: an agent tails a log into a memory channel and a
  * load_balance group (round_robin, backoff) of three avro sinks, each to its own collector agent.
- * 30,000 events in CI; 300,000 at full scale (test/support/scale.ts), the size the acceptance criteria state.
+ * 30,000 events in CI; 300,000 at full scale (test/support/scale.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';

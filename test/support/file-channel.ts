@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { alive, waitFor, type AgentProcess } from './agent.js';
 
 /*
- * Helpers of the file-channel end-to-end tests: hard kills of a whole agent, log lines by
+ * Support for the file-channel end-to-end tests: hard kills of a whole agent, log lines by
  * message, and a reader of the segment format documented in docs/file-channel.md (written from
  * the document, not from the channel's code, so the tests also check the document).
  */

@@ -1,7 +1,7 @@
 /**
- * The acceptance tests that move many events run in CI at a tenth of the size their issue states
- * (so the suite stays well inside its time budget); `SLUICE_FULL_SCALE=1` runs them at the stated
- * size (`npm run bench:full-scale`, part of `npm run bench`).
+ * The end-to-end tests that move many events run in CI at a tenth of their full size (so the
+ * suite stays well inside its time budget); `SLUICE_FULL_SCALE=1` runs them at full size
+ * (`npm run bench:full-scale`, part of `npm run bench`).
  */
 export const FULL_SCALE = process.env['SLUICE_FULL_SCALE'] === '1';
 

@@ -1,5 +1,5 @@
 /**
- * Helpers for the multi-agent (tier-to-tier) end-to-end tests: free ports, collector and agent
+ * Support for the multi-agent (tier-to-tier) end-to-end tests: free ports, collector and agent
  * configurations, a whole agent killed with SIGKILL (supervisor and workers) or restarted in
  * the same directory, log lines of one component, and lines appended to a tailed log.
  */

@@ -5,7 +5,7 @@ import type { SluiceEvent } from './event.js';
 /**
  * A batch is encoded once, exactly as the Avro `array<AvroFlumeEvent>` that is the parameter of
  * Flume's `appendBatch`, and travels as opaque bytes through channels; only components that must
- * look at events decode it. Channels use the framing helpers below, which walk the Avro block
+ * look at events decode it. Channels use the framing functions below, which walk the Avro block
  * structure without building event objects.
  */
 export const AVRO_FLUME_EVENT_SCHEMA = {

@@ -1,5 +1,5 @@
 /**
- * Test helpers for the sink processors: sinks that succeed or fail on command and record what
+ * Test support for the sink processors: sinks that succeed or fail on command and record what
  * they were given, a clock the test moves by hand, and numbered batches. Not exported from the index.
  */
 import { createRegistry, loadAgentConfig, type AnyFactory, type ChannelFactory, type SinkFactory } from '@sluice/config';

@@ -1,5 +1,5 @@
 /**
- * Test helpers shared by the flow components' unit tests: a fake component context with a
+ * Test support shared by the flow components' unit tests: a fake component context with a
  * pino logger writing to memory, and the defaulted config the runtime would pass.
  * Not exported from the index.
  */

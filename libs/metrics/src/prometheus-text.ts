@@ -12,7 +12,7 @@ export interface PromText {
 }
 
 /**
- * Test helper: a small parser of the Prometheus text format (0.0.4): samples with
+ * For tests: a small parser of the Prometheus text format (0.0.4): samples with
  * labels (escapes `\\`, `\"`, `\n` in values) and `# TYPE` lines. Timestamps are ignored.
  * Throws on a line it cannot read.
  */

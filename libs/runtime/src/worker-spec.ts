@@ -35,8 +35,9 @@ export interface Tuning {
 export const DEFAULT_TUNING: Tuning = {
   leaseMs: 60_000,
   requestTimeoutMs: 10_000,
-  // 8, not 4: with a file channel more commits and acks share each fdatasync (seq → file → null
-  // 0.87–0.96 M → 0.99–1.01 M events/s, 0.64–0.67 → 0.87 M with a 2 ms fsync delay, less CPU).
+  // 8 in flight: with a file channel more commits and acks share each fdatasync (seq → file → null
+  // with 8: 0.99–1.01 M events/s, with 4: 0.87–0.96 M; with a 2 ms fsync delay 0.87 M against
+  // 0.64–0.67 M, and less CPU).
   window: 8,
   takeWaitMs: 500,
   retryAfterMs: 10,
@@ -75,11 +76,11 @@ export function peerId(kind: WorkerKind, name: string, pid: number): string {
 /**
  * The V8 heap option a channel worker starts with. A channel keeps every batch it accepted until
  * a sink acknowledges it, so the objects of queued batches outlive the young generation. With
- * V8's sizing for a small heap (~8 MB live in a channel worker), each few MB promoted started a
- * full collection: 29 in a run of 3M events through a file channel, each marking the heap on
- * helper threads with CPU that the sink and the sources needed on the same cores. Starting the
- * old generation's limit at 128 MB removed them (put+take of 15M events: channel CPU 1.21 →
- * 0.80 s per 1M events, 823k → 1,054k events/s; the heap stayed at ~48 MB, peak RSS 199 → 229 MB).
+ * V8's sizing for a small heap (~8 MB live in a channel worker), each few MB promoted starts a
+ * full collection (29 in a run of 3M events through a file channel), each marking the heap on
+ * V8's background threads with CPU that the sink and the sources need on the same cores. With
+ * the old generation's limit at 128 MB from the start there are none; docs/performance.md
+ * (row 24) has what that saves in CPU and costs in RSS.
  */
 export const CHANNEL_HEAP_OPTION = '--initial-old-space-size=128';
 

@@ -1,5 +1,5 @@
 /**
- * Test helpers shared by the sinks' unit tests: a fake component context with a pino logger
+ * Test support shared by the sinks' unit tests: a fake component context with a pino logger
  * writing to memory, the defaulted config the runtime would pass, and batches as the runtime
  * hands them over (encoded bytes from a channel, not yet decoded). Not exported from the index.
  */

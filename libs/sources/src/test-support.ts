@@ -1,5 +1,5 @@
 /**
- * Test helpers shared by the sources' unit tests: a fake runtime context whose `emit` records
+ * Test support shared by the sources' unit tests: a fake runtime context whose `emit` records
  * committed batches and can be scripted to fail or hold, and a pino logger writing to memory.
  * Not exported from the lib's index.
  */

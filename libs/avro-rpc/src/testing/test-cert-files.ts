@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Files of a throwaway self-signed certificate for 127.0.0.1/localhost (a test helper, exported for the avro source and sink tests). */
+/** Files of a throwaway self-signed certificate for 127.0.0.1/localhost (exported for the avro source and sink tests). */
 export interface TestCertFiles {
   readonly dir: string;
   readonly key: string;
