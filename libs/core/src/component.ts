@@ -64,7 +64,10 @@ export interface Source {
   stop(): Promise<void>;
 }
 
-/** The tri-state outcome of a delivery: ok → ACK; retry → NACK (try later); reject → NACK + counted failure. */
+/**
+ * The tri-state outcome of a delivery: ok → ACK; retry → NACK (try later, or another sink of the
+ * group); reject → NACK, the sink can never take this batch (the runtime logs it at error).
+ */
 export type Delivery = { status: 'ok' } | { status: 'retry' | 'reject'; error: Error };
 
 export const DELIVERED: Delivery = Object.freeze({ status: 'ok' });
@@ -72,12 +75,24 @@ export const DELIVERED: Delivery = Object.freeze({ status: 'ok' });
 /**
  * A sink delivers batches downstream. The runtime takes from the channel, calls `deliver`, and
  * ACKs only on `ok`; any other outcome NACKs the batch back to the head of the channel.
- * `deliver` is never called concurrently on one sink instance, so batches reach it in channel order.
+ * `deliver` is never called concurrently on one sink instance, so batches reach it in channel order,
+ * and never with an empty batch.
+ *
+ * The outcome is all a sink reports about a delivery: the runtime counts Flume's per-delivery sink
+ * counters from it (BatchUnderflowCount / BatchCompleteCount, EventDrainAttemptCount,
+ * EventDrainSuccessCount, EventWriteFail). A sink keeps only the counters of its connections
+ * (ConnectionCreatedCount, ConnectionClosedCount, ConnectionFailedCount).
  */
 export interface Sink {
   /** Largest batch this sink wants per delivery (Flume's batchSize / batch-size). */
   readonly batchSize: number;
   start(): Promise<void>;
+  /**
+   * Resolves with the outcome. A batch whose bytes are not an Avro array of events lets the batch
+   * codec's SLUICE_ERR_MALFORMED_BATCH out: the runtime answers it `reject` for the sink. Any other
+   * rejection is a bug in the sink: the worker exits (crash-only) and the supervisor restarts it;
+   * the batch, never ACKed, is delivered again.
+   */
   deliver(batch: Batch, signal: AbortSignal): Promise<Delivery>;
   stop(): Promise<void>;
 }
@@ -105,7 +120,8 @@ export interface NamedSink {
 
 /**
  * Chooses which sink of a group delivers the next batch. `deliver` tries sinks by the processor's
- * policy (failover, round robin...) and returns the first `ok`, or the last failure.
+ * policy (failover, round robin...) and returns the first `ok`, or the last failure. A sink that
+ * throws is not a failure to route around: the rejection goes out of `deliver` unchanged.
  */
 export interface SinkProcessor {
   readonly batchSize: number;

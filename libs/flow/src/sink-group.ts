@@ -71,13 +71,14 @@ export class SinkGroup {
    * that sink and passes the batch to the next. When the signal is aborted after a failure, that
    * failure is returned as is, without penalty (the runtime is stopping; the sink may be fine).
    * When every sink failed: `retry` (or `reject` if every one rejected), naming each failure.
+   * A sink that throws ends the call with its error (a bug, not a failure: the worker exits).
    */
   async deliver(order: readonly GroupMember[], batch: Batch, signal: AbortSignal): Promise<GroupOutcome> {
     const { counters } = this.options.ctx;
     const failures: { name: string; delivery: Exclude<Delivery, { status: 'ok' }> }[] = [];
     for (const member of order) {
       if (failures.length > 0) counters.inc('FailoverCount');
-      const delivery = await this.attempt(member, batch, signal);
+      const delivery = await member.sink.deliver(batch, signal);
       if (delivery.status === 'ok') {
         this.succeeded(member);
         return { delivery, by: member };
@@ -88,19 +89,6 @@ export class SinkGroup {
       this.failed(member, delivery.error);
     }
     return { delivery: this.allFailed(failures) };
-  }
-
-  /** A sink's answer; a throw breaks the Sink contract: it is logged at error and counts as a failure. */
-  private async attempt(member: GroupMember, batch: Batch, signal: AbortSignal): Promise<Delivery> {
-    try {
-      return await member.sink.deliver(batch, signal);
-    } catch (err) {
-      const { logger } = this.options.ctx;
-      const fields = { err, sink: member.name };
-      if (member.penalty.down) logger.debug(fields, 'A down sink threw again instead of answering.');
-      else logger.error(fields, 'A sink threw instead of answering a delivery (a bug in that sink); treated as a failed delivery.');
-      return { status: 'retry', error: err instanceof Error ? err : new Error(String(err)) };
-    }
   }
 
   private succeeded(member: GroupMember): void {

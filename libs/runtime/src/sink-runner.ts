@@ -1,10 +1,31 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Batch, SluiceError, type AckReply, type Counters, type Logger, type Reply, type SinkProcessor } from '@sluice/core';
+import {
+  Batch,
+  SluiceError,
+  type AckReply,
+  type Counters,
+  type Delivery,
+  type Logger,
+  type NamedSink,
+  type Reply,
+  type Sink,
+  type SinkProcessor,
+} from '@sluice/core';
 import type { ChannelClient } from '@sluice/transport';
 
+/** A sink of the group with the counters its deliveries are counted in (`SINK.<name>`). */
+export interface CountedSink extends NamedSink {
+  readonly counters: Counters;
+}
+
 export interface SinkRunnerOptions {
-  readonly client: ChannelClient;
-  readonly processor: SinkProcessor;
+  /** The channel the group drains (only its requests are used). */
+  readonly client: Pick<ChannelClient, 'request'>;
+  /** The group's sinks, started; a group of one for a sink outside any group. */
+  readonly sinks: readonly CountedSink[];
+  /** Builds the group's processor over the sinks as the runner hands them over (every delivery counted). */
+  readonly processor: (sinks: readonly NamedSink[]) => SinkProcessor;
+  /** The counters of the group's takes (BatchEmptyCount, ChannelReadFail): the sink's own in a group of one. */
   readonly counters: Counters;
   readonly logger: Logger;
   /** A prefix for transaction ids, unique across restarts of the worker. */
@@ -33,6 +54,16 @@ interface Taken {
  * sent on its own, re-sent until answered. After a failed delivery every prefetched batch is NACKed too,
  * so the channel's order is kept, and the runner backs off (jittered, doubling to 5 s, as Flume's
  * runner but without its fixed steps).
+ *
+ * The runner sees every delivery of every sink of the group (the processor gets the sinks through
+ * it) and counts Flume's sink counters from the outcome, in that sink's counters, once per
+ * delivery: BatchCompleteCount (at least the sink's batchSize events) or BatchUnderflowCount, and
+ * EventDrainAttemptCount by the batch's events; on `ok` EventDrainSuccessCount by the events;
+ * otherwise EventWriteFail by one (as Flume counts a failed transaction), unless the delivery was
+ * aborted by the stop. An empty take counts BatchEmptyCount in the runner's counters. A sink whose
+ * deliver throws SLUICE_ERR_MALFORMED_BATCH (the codec found the batch's bytes are not events) is
+ * answered `reject` for it; any other throw is a bug and ends `run` with that error (crash-only:
+ * the worker exits and the batch, never ACKed, is re-queued).
  */
 export class SinkRunner {
   private seq = 0;
@@ -42,8 +73,13 @@ export class SinkRunner {
   /** A delivered batch whose ACK goes out with the next TAKE. */
   private unacked: string | undefined;
   private failures = 0;
+  /** The outcome of the last failed delivery of the current run of failures, for logging once per change. */
+  private failing: 'retry' | 'reject' | undefined;
+  private readonly processor: SinkProcessor;
 
-  constructor(private readonly options: SinkRunnerOptions) {}
+  constructor(private readonly options: SinkRunnerOptions) {
+    this.processor = options.processor(options.sinks.map((s) => ({ name: s.name, sink: counted(s) })));
+  }
 
   /**
    * Runs until `stop` is aborted; with `drain` it also returns once a TAKE comes back empty
@@ -89,7 +125,7 @@ export class SinkRunner {
     this.unacked = undefined;
     let ackOutcome: AckReply | undefined;
     try {
-      const request = { type: 'TAKE', tx, max: this.options.processor.batchSize, waitMs, ...(ack === undefined ? {} : { ack }) } as const;
+      const request = { type: 'TAKE', tx, max: this.processor.batchSize, waitMs, ...(ack === undefined ? {} : { ack }) } as const;
       const reply = await this.options.client.request(request, waitMs + this.options.requestTimeoutMs);
       if (reply.type === 'BATCH') {
         ackOutcome = reply.ack;
@@ -129,26 +165,30 @@ export class SinkRunner {
 
   /** Delivers one taken batch, renewing its lease meanwhile; true when it was ACKed. */
   private async deliver(tx: string, batch: Batch, stop: AbortSignal): Promise<boolean> {
-    const { client, processor, counters, logger, leaseMs, requestTimeoutMs } = this.options;
+    const { client, logger, leaseMs, requestTimeoutMs } = this.options;
     const renew = setInterval(() => {
       client.request({ type: 'RENEW', tx }, requestTimeoutMs).catch(() => undefined);
     }, Math.max(100, leaseMs / 3));
     let delivery;
     try {
       // A sink that throws broke its contract: the error crashes the worker (crash-only).
-      delivery = await processor.deliver(batch, stop);
+      delivery = await this.processor.deliver(batch, stop);
     } finally {
       clearInterval(renew);
     }
     if (delivery.status === 'ok') {
+      this.failing = undefined;
       // The channel orders nothing after an ACK: it goes with the next TAKE and we move on.
       if (this.unacked !== undefined) this.ackAlone(this.unacked);
       this.unacked = tx;
       if (this.acks.size >= this.options.prefetch * 2) await Promise.race(this.acks);
       return true;
     }
-    if (delivery.status === 'reject') counters.inc('EventWriteFail', batch.count);
-    if (this.failures === 0) logger.warn({ err: delivery.error, events: batch.count }, 'Delivery failed; the batch goes back to the channel.');
+    const fields = { err: delivery.error, tx, events: batch.count };
+    if (this.failing === delivery.status) logger.debug(fields, 'Delivery failed again.');
+    else if (delivery.status === 'reject') logger.error(fields, 'The batch was rejected; it goes back to the head of the channel.');
+    else logger.warn(fields, 'Delivery failed; the batch goes back to the channel.');
+    this.failing = delivery.status;
     await this.settle(tx, 'NACK');
     return false;
   }
@@ -185,6 +225,29 @@ export class SinkRunner {
     const cap = Math.min(5000, 250 * 2 ** Math.min(this.failures, 5));
     await sleep(cap / 2 + Math.random() * (cap / 2), undefined, { signal: stop }).catch(() => undefined);
   }
+}
+
+/** The sink as the processor gets it: each delivery counted in the sink's counters, a malformed batch answered `reject`. */
+function counted({ sink, counters }: CountedSink): Sink {
+  return {
+    batchSize: sink.batchSize,
+    start: () => sink.start(),
+    stop: () => sink.stop(),
+    async deliver(batch, signal) {
+      counters.inc(batch.count >= sink.batchSize ? 'BatchCompleteCount' : 'BatchUnderflowCount');
+      counters.inc('EventDrainAttemptCount', batch.count);
+      let delivery: Delivery;
+      try {
+        delivery = await sink.deliver(batch, signal);
+      } catch (err) {
+        if (!(err instanceof SluiceError && err.code === 'SLUICE_ERR_MALFORMED_BATCH')) throw err;
+        delivery = { status: 'reject', error: err };
+      }
+      if (delivery.status === 'ok') counters.inc('EventDrainSuccessCount', batch.count);
+      else if (!signal.aborted) counters.inc('EventWriteFail');
+      return delivery;
+    },
+  };
 }
 
 function describe(reply: Reply): string {

@@ -7,14 +7,13 @@ import {
   SOURCE_COUNTERS,
   type ComponentContext,
   type Logger,
-  type NamedSink,
 } from '@sluice/core';
 import { ChannelService } from '@sluice/channels';
 import { ChannelClient, ChannelServer, channelEndpoint } from '@sluice/transport';
 import { ChannelWriter } from './channel-writer.js';
 import { createEmitter } from './emitter.js';
 import { defaultRegistry } from './registry.js';
-import { SinkRunner } from './sink-runner.js';
+import { SinkRunner, type CountedSink } from './sink-runner.js';
 import { counterKey, peerId, SPEC_WAIT_MS, type FromWorker, type ToWorker, type WorkerSpec } from './worker-spec.js';
 
 /**
@@ -133,27 +132,28 @@ async function runSinkGroup(spec: WorkerSpec, logger: Logger): Promise<Running> 
   const group = spec.topology.groups.find((g) => g.name === spec.name)!;
   const defs = group.sinks.map((n) => spec.topology.sinks.find((s) => s.name === n)!);
   const counters = new Map<string, Counters>();
-  const named: NamedSink[] = defs.map((def) => {
+  const sinks: CountedSink[] = defs.map((def) => {
     const c = new Counters(SINK_COUNTERS);
     counters.set(counterKey('sink', def.name), c);
     const sinkLogger = group.implicit ? logger : logger.child({ sink: def.name });
-    return { name: def.name, sink: registry.get('sink', def.type).create(def.config as never, context(spec, sinkLogger, def.name, c)) };
+    return { name: def.name, sink: registry.get('sink', def.type).create(def.config as never, context(spec, sinkLogger, def.name, c)), counters: c };
   });
-  // The runner's own counters (empty takes, read failures) belong to the sink of a group of one,
-  // and to the group's processor entry otherwise.
-  let runnerCounters = counters.get(counterKey('sink', defs[0]!.name))!;
+  // The counters of the runner's takes (empty takes, read failures) belong to the sink of a group
+  // of one, and to the group's processor entry otherwise; each delivery counts in its sink's.
+  let runnerCounters = sinks[0]!.counters;
   if (!group.implicit) {
-    runnerCounters = new Counters(['BatchEmptyCount', 'ChannelReadFail', 'EventWriteFail']);
+    runnerCounters = new Counters(['BatchEmptyCount', 'ChannelReadFail']);
     counters.set(counterKey('processor', group.name), runnerCounters);
   }
-  for (const n of named) await n.sink.start();
-  const processor = registry.get('processor', group.processor.type).create(group.processor.config as never, named, context(spec, logger, group.name, runnerCounters));
+  for (const s of sinks) await s.sink.start();
+  const processorFactory = registry.get('processor', group.processor.type);
+  const processorCtx = context(spec, logger, group.name, runnerCounters);
   const me = peerId('sink', group.name, process.pid);
   const client = new ChannelClient(channelEndpoint(spec.runDir, defs[0]!.channel), me, logger);
-  client.connect();
   const runner = new SinkRunner({
     client,
-    processor,
+    sinks,
+    processor: (named) => processorFactory.create(group.processor.config as never, named, processorCtx),
     counters: runnerCounters,
     logger,
     txPrefix: `${me}${Date.now().toString(36)}`,
@@ -162,6 +162,7 @@ async function runSinkGroup(spec: WorkerSpec, logger: Logger): Promise<Running> 
     requestTimeoutMs: spec.tuning.requestTimeoutMs,
     leaseMs: spec.tuning.leaseMs,
   });
+  client.connect();
   const stop = new AbortController();
   const drain = new AbortController();
   const running = runner.run(stop.signal, drain.signal);
@@ -179,7 +180,7 @@ async function runSinkGroup(spec: WorkerSpec, logger: Logger): Promise<Running> 
       stop.abort();
       await running;
       await client.close();
-      for (const n of named) await n.sink.stop();
+      for (const s of sinks) await s.sink.stop();
     },
   };
 }

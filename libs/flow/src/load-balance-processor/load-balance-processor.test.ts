@@ -176,10 +176,17 @@ test('selector: round_robin or random in any case; a custom selector class is a 
   );
 });
 
+test('a sink that throws ends the delivery with its error: the batch is not offered to the next sink', async () => {
+  const { sinks, processor } = setup(['k1', 'k2']);
+  sinks[0]!.mode = 'throw';
+  await assert.rejects(processor.deliver(numberedBatch(), NO_ABORT), (err: Error) => err instanceof TypeError && /k1 has a bug/.test(err.message));
+  assert.equal(sinks[1]!.attempts.length, 0);
+});
+
 test('model-based (round_robin, backoff): tries follow the turn and the penalties exactly', async () => {
   const n = 3;
   const step = fc.record({
-    modes: fc.tuple(...Array.from({ length: n }, () => fc.constantFrom<FakeMode>('ok', 'ok', 'retry', 'throw'))),
+    modes: fc.tuple(...Array.from({ length: n }, () => fc.constantFrom<FakeMode>('ok', 'ok', 'retry', 'reject'))),
     advance: fc.integer({ min: 0, max: 10_000 }),
   });
   await fc.assert(

@@ -71,7 +71,7 @@ function bodies(bytes: Buffer): string[] {
   return decodeBatch(bytes).map((e) => e.body.toString());
 }
 
-test('a batch is forwarded as the exact bytes taken; OK → ok; Flume counters', async () => {
+test('a batch is forwarded as the exact bytes taken; OK → ok; connection counters', async () => {
   const c = await collector();
   const { sink: k, ctx } = await sink({ port: c.port, 'batch-size': 3 });
   try {
@@ -79,16 +79,10 @@ test('a batch is forwarded as the exact bytes taken; OK → ok; Flume counters',
     const under: Batch = textBatch(['d']);
     assert.deepEqual(await k.deliver(full, NO_SIGNAL), { status: 'ok' });
     assert.deepEqual(await k.deliver(under, NO_SIGNAL), { status: 'ok' });
-    assert.deepEqual(await k.deliver(textBatch([]), NO_SIGNAL), { status: 'ok' });
-    assert.equal(c.received.length, 2, 'an empty batch is not sent');
+    assert.equal(c.received.length, 2);
     assert.ok(c.received[0]!.equals(full.bytes), 'the bytes the source received are the bytes taken');
     assert.deepEqual(bodies(c.received[1]!), ['d']);
     const n = ctx.counters;
-    assert.equal(n.get('BatchCompleteCount'), 1);
-    assert.equal(n.get('BatchUnderflowCount'), 1);
-    assert.equal(n.get('BatchEmptyCount'), 1);
-    assert.equal(n.get('EventDrainAttemptCount'), 4);
-    assert.equal(n.get('EventDrainSuccessCount'), 4);
     assert.equal(n.get('ConnectionCreatedCount'), 1);
     assert.equal(n.get('ConnectionFailedCount'), 0);
     assert.equal(infos(ctx, /Connected to the avro source/).length, 1);
@@ -116,8 +110,6 @@ test('FAILED → retry, the connection is replaced, one warning for a run of fai
     assert.equal(warnings(ctx, /Cannot deliver/).length, 1);
     assert.equal(infos(ctx, /Delivering to the avro source again/).length, 1);
     assert.equal(infos(ctx, /Delivering to the avro source again/)[0]!['failedAttempts'], 4);
-    assert.equal(ctx.counters.get('EventWriteFail'), 4);
-    assert.equal(ctx.counters.get('EventDrainSuccessCount'), 1);
     assert.equal(c.peers.size, 5, 'each refused batch dropped its connection, as Flume does');
   } finally {
     await k.stop();
@@ -173,7 +165,6 @@ test('a refused connection and an unresolvable host name are retries, logged onc
       }
       assert.equal(warnings(ctx, /Cannot (connect|deliver)/).length, 1);
       assert.ok(ctx.counters.get('ConnectionFailedCount') >= 3, `ConnectionFailedCount ${ctx.counters.get('ConnectionFailedCount')}`);
-      assert.equal(ctx.counters.get('EventDrainSuccessCount'), 0);
     }
     assert.match(String((warnings(nowhere.ctx, /Cannot (connect|deliver)/)[0]!['err'] as { message: string }).message), /no-such-host\.invalid/);
   } finally {

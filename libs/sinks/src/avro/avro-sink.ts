@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createAvroClient, type AvroClient, type ClientTlsOptions, type Status } from '@sluice/avro-rpc';
 import { DELIVERED, SluiceError, type Batch, type ComponentContext, type Delivery, type Logger, type Sink } from '@sluice/core';
-import { countDelivered, countTaken } from '../sink-counters.js';
 import type { AvroSinkConfig } from './avro-sink-factory.js';
 import { clientTls } from './client-tls.js';
 
@@ -99,8 +98,6 @@ export class AvroSink implements Sink {
   async deliver(batch: Batch, signal: AbortSignal): Promise<Delivery> {
     const client = this.client;
     if (client === undefined) throw new Error('avro sink used before start()');
-    countTaken(this.ctx.counters, batch.count, this.batchSize);
-    if (batch.count === 0) return DELIVERED;
     this.resetIfDue(client);
     let status: Status;
     try {
@@ -121,7 +118,6 @@ export class AvroSink implements Sink {
       client.reconnect();
       return this.failed(new SluiceError('SLUICE_ERR_DELIVERY', `${this.where} answered ${status}`, { retriable: true }), batch.count);
     }
-    countDelivered(this.ctx.counters, batch.count);
     if (this.state !== 'delivering') {
       if (this.state === 'failing') {
         this.logger.info({ peer: this.where, failedAttempts: this.failures, failingForMs: Date.now() - this.failingSince }, 'Delivering to the avro source again.');
@@ -171,7 +167,6 @@ export class AvroSink implements Sink {
   }
 
   private failed(err: SluiceError, events: number): Delivery {
-    this.ctx.counters.inc('EventWriteFail');
     this.failing(err, events);
     return { status: 'retry', error: err };
   }

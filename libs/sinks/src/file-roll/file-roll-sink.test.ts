@@ -42,8 +42,6 @@ test('every line is written once, in order, one file, Flume-style name', async (
   assert.equal(names.length, 1);
   assert.match(names[0]!, /^out-\d{13}-1\.log$/);
   assert.equal(await readFile(join(dir, names[0]!), 'utf8'), lines(0, 1000).join('\n') + '\n');
-  assert.equal(ctx.counters.get('EventDrainSuccessCount'), 1000);
-  assert.equal(ctx.counters.get('BatchCompleteCount'), 10);
   assert.equal(ctx.counters.get('ConnectionCreatedCount'), 1);
   assert.equal(ctx.counters.get('ConnectionClosedCount'), 1);
 });
@@ -122,7 +120,6 @@ test('retry when the directory vanished; one error log; the retried batch lands 
   const first = await sink.deliver(textBatch(['b']), NO_SIGNAL);
   assert.equal(first.status, 'retry');
   assert.equal((await sink.deliver(textBatch(['b']), NO_SIGNAL)).status, 'retry');
-  assert.equal(ctx.counters.get('EventWriteFail'), 2);
   assert.equal(ctx.records.filter((r) => r.level === 50).length, 1, 'the error is logged once');
   await mkdir(dir);
   assert.equal((await sink.deliver(textBatch(['b']), NO_SIGNAL)).status, 'ok');
@@ -130,7 +127,6 @@ test('retry when the directory vanished; one error log; the retried batch lands 
   const names = await files(dir);
   assert.equal(names.length, 1);
   assert.equal(await readFile(join(dir, names[0]!), 'utf8'), 'b\n');
-  assert.equal(ctx.counters.get('EventDrainSuccessCount'), 2);
   assert.ok(ctx.records.some((r) => r.msg === 'writing to the output directory again'));
 });
 

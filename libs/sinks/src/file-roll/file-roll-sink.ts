@@ -3,7 +3,6 @@ import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config, KeySpecs, SinkFactory } from '@sluice/config';
 import { DELIVERED, SluiceError, type Batch, type ComponentContext, type Delivery, type Logger, type Sink } from '@sluice/core';
-import { countDelivered, countTaken } from '../sink-counters.js';
 import { PathManager, type PathManagerKind } from './path-manager.js';
 import { headerAndTextPayload, textPayload, type Serializer } from './serializers.js';
 
@@ -130,23 +129,9 @@ export class FileRollSink implements Sink {
   }
 
   deliver(batch: Batch, _signal: AbortSignal): Promise<Delivery> {
-    const { counters } = this.ctx;
-    countTaken(counters, batch.count, this.batchSize);
-    if (batch.count === 0) return Promise.resolve(DELIVERED);
     // Serialized in turn with the file operations: the payload buffer is free once the previous write completed.
-    return this.exclusive(() => {
-      let payload: Buffer;
-      try {
-        payload = this.serialize(batch);
-      } catch (err) {
-        if (err instanceof SluiceError && err.code === 'SLUICE_ERR_MALFORMED_BATCH') {
-          counters.inc('EventWriteFail');
-          return Promise.resolve<Delivery>({ status: 'reject', error: err });
-        }
-        throw err;
-      }
-      return this.write(payload, batch.count);
-    });
+    // A malformed batch throws out of serialize, before anything is written.
+    return this.exclusive(() => this.write(this.serialize(batch), batch.count));
   }
 
   async stop(): Promise<void> {
@@ -163,7 +148,6 @@ export class FileRollSink implements Sink {
   }
 
   private async write(payload: Buffer, events: number): Promise<Delivery> {
-    const { counters } = this.ctx;
     try {
       const file = await this.currentFile();
       let written = 0;
@@ -179,7 +163,6 @@ export class FileRollSink implements Sink {
       file.size += written;
     } catch (err) {
       if (!isIoError(err)) throw err;
-      counters.inc('EventWriteFail');
       await this.abandonFile();
       const fields = { err, directory: this.directory, events };
       if (!this.failing) this.logger.error(fields, 'cannot write to the output directory; the batch will be retried');
@@ -191,7 +174,6 @@ export class FileRollSink implements Sink {
       this.failing = false;
       this.logger.info({ directory: this.directory }, 'writing to the output directory again');
     }
-    countDelivered(counters, events);
     return DELIVERED;
   }
 

@@ -1,6 +1,5 @@
 import type { Config, KeySpecs, SinkFactory } from '@sluice/config';
-import { DELIVERED, SluiceError, type Batch, type ComponentContext, type Delivery, type Sink, type SluiceEvent } from '@sluice/core';
-import { countDelivered, countTaken } from '../sink-counters.js';
+import { DELIVERED, type Batch, type ComponentContext, type Delivery, type Sink } from '@sluice/core';
 import { dumpEvent } from './event-dump.js';
 
 export const LOGGER_KEYS = {
@@ -32,22 +31,12 @@ export class LoggerSink implements Sink {
   async start(): Promise<void> {}
 
   async deliver(batch: Batch, _signal: AbortSignal): Promise<Delivery> {
-    const { counters, logger } = this.ctx;
-    countTaken(counters, batch.count, this.batchSize);
-    let events: readonly SluiceEvent[];
-    try {
-      events = batch.events();
-    } catch (err) {
-      if (err instanceof SluiceError && err.code === 'SLUICE_ERR_MALFORMED_BATCH') {
-        counters.inc('EventWriteFail');
-        return { status: 'reject', error: err };
-      }
-      throw err;
-    }
+    const { logger } = this.ctx;
+    // Decoded even when info is off, so that a malformed batch is never answered ok.
+    const events = batch.events();
     if (logger.isLevelEnabled('info')) {
       for (const event of events) logger.info(`Event: ${dumpEvent(event, this.config.maxBytesToLog)}`);
     }
-    countDelivered(counters, events.length);
     return DELIVERED;
   }
 
