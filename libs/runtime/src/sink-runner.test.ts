@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
-import { configFor } from '@sluice/config';
+import { configFor } from '@sluice/config/testing';
 import {
   CHANNEL_COUNTERS,
   Counters,
