@@ -33,14 +33,19 @@ function findTests(dir, out = []) {
 const unit = [...findTests('libs'), ...findTests('apps')].filter((p) => p.includes('/dist/'));
 const e2e = findTests('test/dist/e2e');
 
+// A test that hangs fails past these bounds instead of holding the run until CI's own limit.
+const UNIT_TIMEOUT_MS = 120_000;
+const E2E_TIMEOUT_MS = 900_000;
+
 const totals = { pass: 0, fail: 0, skipped: 0, cancelled: 0, todo: 0 };
 const skips = [];
 const failures = [];
 
 /** Runs one `node --test` over `files`, passing its TAP through and adding its top-level counts to the totals. */
-function run(label, files, concurrency) {
+function run(label, files, concurrency, timeoutMs) {
   if (files.length === 0) return Promise.resolve(0);
-  const child = spawn(process.execPath, ['--test', '--test-reporter=tap', `--test-concurrency=${concurrency}`, ...files], {
+  const args = ['--test', '--test-reporter=tap', `--test-concurrency=${concurrency}`, `--test-timeout=${timeoutMs}`, ...files];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
@@ -62,9 +67,9 @@ if (unit.length + e2e.length === 0) {
 }
 let status = 0;
 const notRun = [];
-if (only !== '--e2e') status ||= await run('unit', unit, 2);
+if (only !== '--e2e') status ||= await run('unit', unit, 2, UNIT_TIMEOUT_MS);
 if (only !== '--unit') {
-  if (status === 0) status ||= await run('e2e', e2e, 1);
+  if (status === 0) status ||= await run('e2e', e2e, 1, E2E_TIMEOUT_MS);
   else if (e2e.length > 0) notRun.push(`${e2e.length} end-to-end files not run: the unit tests failed`);
 }
 for (const s of skips) console.log(`skipped: ${s}`);
