@@ -127,3 +127,30 @@ a1.sinkgroups.g2.processor.type = load_balance
   assert.equal(mixed.code, 1);
   assert.match(mixed.err, /g1: its sinks drain different channels \(c1, c2\)/);
 });
+
+test('two sources on one port and two file channels on one directory are each reported with both lines', () => {
+  const clash = `a1.sources = r1 r2
+a1.channels = c1 c2
+a1.sinks = k1 k2
+a1.sources.r1.type = netcat
+a1.sources.r1.bind = 127.0.0.1
+a1.sources.r1.port = 44444
+a1.sources.r1.channels = c1
+a1.sources.r2.type = avro
+a1.sources.r2.bind = 0.0.0.0
+a1.sources.r2.port = 44444
+a1.sources.r2.channels = c2
+a1.channels.c1.type = file
+a1.channels.c1.dataDirs = ${join(dir, 'data')}
+a1.channels.c2.type = file
+a1.channels.c2.dataDirs = ${join(dir, 'data')}/
+a1.sinks.k1.type = logger
+a1.sinks.k1.channel = c1
+a1.sinks.k2.type = logger
+a1.sinks.k2.channel = c2
+`;
+  const r = sluice(['check', '-n', 'a1', '-f', 'FILE'], clash);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.err, /:10: error: a1\.sources\.r2\.port: source r2 listens on 0\.0\.0\.0:44444, which source r1 \(line 6\) already uses/);
+  assert.match(r.err, /:15: error: a1\.channels\.c2\.dataDirs: channel c2 uses directory \S+data, which channel c1 \(line 13\) already uses/);
+});

@@ -73,7 +73,7 @@ a1.channels.c1.transactionCapacity = 1000
     await waitFor('5000 events in the channel', () => (agent.counter('CHANNEL.c1', 'ChannelSize') === 5000 ? true : undefined));
     await agent.killWorker('channel:c1');
     const lost = await waitFor('loss logged', () =>
-      agent.logLines().find((l) => typeof l['msg'] === 'string' && /Memory channel worker died/.test(l['msg'] as string)),
+      agent.logLines().find((l) => typeof l['msg'] === 'string' && /Volatile channel worker died/.test(l['msg'] as string)),
     );
     assert.equal(lost['events'], 5000, 'the log line carries the count');
     assert.equal(lost['level'], 50, 'at error level');

@@ -1,8 +1,10 @@
 /**
  * Checks that span components: batch sizes against channel transaction capacities, and two
- * sources listening on the same address and port.
+ * components claiming the same resource (a port, a directory).
  */
+import * as path from 'node:path';
 import type { Report } from './diagnostic.js';
+import type { ComponentSpec, Resource } from './spec.js';
 import type { ChannelDef, ResolvedComponent, SinkDef, SourceDef } from './topology.js';
 
 /** The line of each key a component set explicitly (relative key → line). */
@@ -11,23 +13,19 @@ export type KeyLines = ReadonlyMap<string, number>;
 /** A validated component with what messages about it need. */
 export interface Resolved<D extends ResolvedComponent> {
   readonly def: D;
+  /** The factory it was validated against. */
+  readonly spec: ComponentSpec;
   /** Its full key prefix, e.g. `a1.sources.r1.`. */
   readonly prefix: string;
   readonly keyLines: KeyLines;
 }
 
-/** The keys Flume's sinks use for their batch size. */
-const SINK_BATCH_KEYS = ['batchSize', 'batch-size', 'sink.batchSize'];
-
-function checkAgainstChannel(
-  owner: Resolved<ResolvedComponent>,
-  key: string,
-  channel: Resolved<ChannelDef> | undefined,
-  report: Report,
-): void {
+function checkAgainstChannel(owner: Resolved<ResolvedComponent>, channel: Resolved<ChannelDef> | undefined, report: Report): void {
+  const key = owner.spec.batchSizeKey;
+  if (key === undefined || channel === undefined) return;
   const batch = owner.def.config[key];
-  const capacity = channel?.def.config['transactionCapacity'];
-  if (channel === undefined || typeof batch !== 'number' || typeof capacity !== 'number' || batch <= capacity) return;
+  const capacity = channel.def.config['transactionCapacity'];
+  if (typeof batch !== 'number' || typeof capacity !== 'number' || batch <= capacity) return;
   const explicit = owner.keyLines.get(key);
   const capacityLine = channel.keyLines.get('transactionCapacity') ?? channel.def.line;
   report(
@@ -39,7 +37,7 @@ function checkAgainstChannel(
 }
 
 /**
- * A source's `batchSize`, or a sink's `batchSize` / `batch-size` / `sink.batchSize`, greater than
+ * The batch size of a source or sink (the key its factory names as `batchSizeKey`) greater than
  * the `transactionCapacity` of a channel it uses is an error (Flume silently drops the component).
  */
 export function checkBatchSizes(
@@ -50,39 +48,52 @@ export function checkBatchSizes(
 ): void {
   const byName = new Map(channels.map((c) => [c.def.name, c]));
   for (const source of sources) {
-    for (const ch of source.def.channels) checkAgainstChannel(source, 'batchSize', byName.get(ch), report);
+    for (const ch of source.def.channels) checkAgainstChannel(source, byName.get(ch), report);
   }
-  for (const sink of sinks) {
-    const key = SINK_BATCH_KEYS.find((k) => typeof sink.def.config[k] === 'number');
-    if (key !== undefined) checkAgainstChannel(sink, key, byName.get(sink.def.channel), report);
-  }
+  for (const sink of sinks) checkAgainstChannel(sink, byName.get(sink.def.channel), report);
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '*']);
 
+function describe(r: Resource): string {
+  return r.kind === 'directory' ? `directory ${path.resolve(r.path)}` : `${r.host}:${r.port}${r.kind === 'udp-port' ? '/udp' : ''}`;
+}
+
+function clashes(a: Resource, b: Resource): boolean {
+  if (a.kind === 'directory' || b.kind === 'directory') {
+    return a.kind === 'directory' && b.kind === 'directory' && path.resolve(a.path) === path.resolve(b.path);
+  }
+  if (a.kind !== b.kind || a.port !== b.port || a.port === 0) return false;
+  const [x, y] = [a.host.toLowerCase(), b.host.toLowerCase()];
+  return x === y || WILDCARDS.has(x) || WILDCARDS.has(y);
+}
+
+/** `source n1` from a prefix such as `a1.sources.n1.` */
+function noun(c: Resolved<ResolvedComponent>): string {
+  const section = c.prefix.split('.').at(-3) ?? '';
+  return `${section.replace(/s$/, '')} ${c.def.name}`;
+}
+
 /**
- * Two sources listening on the same `bind` (or `host`) and `port` is an error; a wildcard address
- * clashes with every address on that port, and port 0 (any free port) never clashes. A source
- * with a `port` but no `bind`/`host` key listens on every address.
+ * Two components claiming the same resource (their factories' `resources`) is an error, reported
+ * at the later one's key with the line of the earlier one.
  */
-export function checkBindClashes(sources: readonly Resolved<SourceDef>[], report: Report): void {
-  const seen: { address: string; port: number; source: Resolved<SourceDef>; line: number }[] = [];
-  for (const source of sources) {
-    const { config } = source.def;
-    const port = config['port'];
-    if (typeof port !== 'number' || port === 0) continue;
-    const addressKey = ['bind', 'host'].find((k) => typeof config[k] === 'string');
-    const address = addressKey === undefined ? '0.0.0.0' : (config[addressKey] as string).toLowerCase();
-    const line = source.keyLines.get('port') ?? source.def.line;
-    const clash = seen.find((o) => o.port === port && (o.address === address || WILDCARDS.has(o.address) || WILDCARDS.has(address)));
-    if (clash !== undefined) {
-      report(
-        'error',
-        line,
-        `${source.prefix}port: source ${source.def.name} listens on ${address}:${port}, ` +
-          `which source ${clash.source.def.name} (line ${clash.line}) already uses (${clash.address}:${clash.port})`,
-      );
+export function checkResourceClashes(components: readonly Resolved<ResolvedComponent>[], report: Report): void {
+  const seen: { resource: Resource; owner: Resolved<ResolvedComponent>; line: number }[] = [];
+  for (const owner of components) {
+    for (const resource of owner.spec.resources?.(owner.def.config) ?? []) {
+      const line = owner.keyLines.get(resource.key) ?? owner.def.line;
+      const clash = seen.find((s) => s.owner !== owner && clashes(s.resource, resource));
+      if (clash !== undefined) {
+        const verb = resource.kind === 'directory' ? 'uses' : 'listens on';
+        report(
+          'error',
+          line,
+          `${owner.prefix}${resource.key}: ${noun(owner)} ${verb} ${describe(resource)}, ` +
+            `which ${noun(clash.owner)} (line ${clash.line}) already uses (${describe(clash.resource)})`,
+        );
+      }
+      seen.push({ resource, owner, line });
     }
-    seen.push({ address, port, source, line });
   }
 }

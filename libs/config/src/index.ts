@@ -1,4 +1,5 @@
 export * from './spec.js';
+export { channelKeys, type ChannelKeyDefaults } from './channel-keys.js';
 export { parseProperties, type ParsedProperties, type PropertiesIssue, type PropertyEntry } from './properties.js';
 export { checkValue, describeFormat, parseValue, type FormatSpec, type ParseResult } from './formats.js';
 export { FLUME_TYPES_NOT_IMPLEMENTED, findFlumeTypeNotImplemented, type FlumeType } from './flume-types.js';
@@ -7,7 +8,6 @@ export { suggest } from './suggest.js';
 export type { Diagnostic } from './diagnostic.js';
 export {
   buildTopology,
-  factoryConfig,
   type BuildTopologyOptions,
   type ChannelDef,
   type ResolvedComponent,

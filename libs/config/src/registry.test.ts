@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SluiceError } from '@sluice/core';
+import { channelKeys } from './channel-keys.js';
 import { createRegistry } from './registry.js';
 import type { ChannelFactory, KeySpecs, SinkFactory } from './spec.js';
 import { fakeFactories, fakeLoggerSink, fakeMemoryChannel, notInConfigTests } from './test-support/fake-factories.js';
 
 function channel(type: string, aliases: readonly string[], keys: KeySpecs = {}): ChannelFactory {
-  return { kind: 'channel', type, aliases, doc: '', keys, create: notInConfigTests };
+  return { kind: 'channel', type, aliases, doc: '', durability: 'volatile', keys: { ...channelKeys({ capacity: 1, transactionCapacity: 1 }), ...keys }, create: notInConfigTests };
 }
 
 describe('createRegistry', () => {

@@ -2,6 +2,7 @@
  * The registry of component types an agent knows, built from a plain list of factories.
  */
 import { SluiceError } from '@sluice/core';
+import { CHANNEL_KEY_NAMES } from './channel-keys.js';
 import { findFlumeTypeNotImplemented } from './flume-types.js';
 import { checkValue, describeFormat, isFormatName, parseValue } from './formats.js';
 import type {
@@ -92,6 +93,13 @@ export function createRegistry(factories: readonly AnyFactory[]): Registry {
       byAlias.set(aliasKey, f);
     }
     for (const [key, spec] of Object.entries(f.keys)) checkKeySpec(f, key, spec);
+    const missing = f.kind === 'channel' ? CHANNEL_KEY_NAMES.filter((k) => !Object.hasOwn(f.keys, k)) : [];
+    if (missing.length > 0) {
+      throw new SluiceError('SLUICE_ERR_CONFIG', `channel type ${f.type} does not declare ${missing.join(', ')}: spread channelKeys() into its keys`);
+    }
+    if (f.batchSizeKey !== undefined && !Object.hasOwn(f.keys, f.batchSizeKey)) {
+      throw new SluiceError('SLUICE_ERR_CONFIG', `${f.kind} type ${f.type}: its batchSizeKey ${f.batchSizeKey} is not one of its keys`);
+    }
     for (const [prefix, spec] of Object.entries(f.dynamicKeys ?? {})) checkKeySpec(f, `${prefix}*`, spec);
   }
 

@@ -37,7 +37,10 @@ export interface KeySpec {
 
 export type KeySpecs = Readonly<Record<string, KeySpec>>;
 
-type ValueOf<K extends KeySpec> = K['format'] extends 'int' | 'port'
+/** A key's value type; `unknown` for a key of no particular format (the generic `KeySpec`). */
+type ValueOf<K extends KeySpec> = [FormatName | readonly string[]] extends [K['format']]
+  ? unknown
+  : K['format'] extends 'int' | 'port'
   ? number
   : K['format'] extends 'bool'
     ? boolean
@@ -77,7 +80,28 @@ export interface ComponentSpec<S extends KeySpecs = KeySpecs> {
    * nothing on the machine. Each problem is an error reported at the line of its `key`.
    */
   checkHost?(config: ConfigOf<S> & Readonly<Record<string, unknown>>): readonly HostProblem[];
+  /**
+   * The key holding the component's batch size (`batchSize`, `batch-size`, `hdfs.batchSize`...):
+   * its value must not exceed the transactionCapacity of the channels the component puts to or
+   * takes from, which `sluice check` verifies.
+   */
+  readonly batchSizeKey?: keyof S & string;
+  /**
+   * What the component holds exclusively on its machine (a listening port, a directory), from its
+   * validated config. Two components of an agent claiming the same resource is a configuration
+   * error, whatever their kinds and key names.
+   */
+  resources?(config: ConfigOf<S> & Readonly<Record<string, unknown>>): readonly Resource[];
 }
+
+/**
+ * A resource a component claims. A `tcp-port`/`udp-port` on a wildcard host (`0.0.0.0`, `::`)
+ * clashes with every host on that port; port 0 (any free port) never clashes. Directories clash
+ * when their absolute paths are equal.
+ */
+export type Resource =
+  | { readonly kind: 'tcp-port' | 'udp-port'; readonly host: string; readonly port: number; readonly key: string }
+  | { readonly kind: 'directory'; readonly path: string; readonly key: string };
 
 /** A problem `checkHost` found, about one key of the component. */
 export interface HostProblem {
@@ -92,8 +116,16 @@ export interface SourceFactory<S extends KeySpecs = KeySpecs> extends ComponentS
   create(config: Config<S>, ctx: SourceContext): Source;
 }
 
+/**
+ * What a channel's events survive. `volatile`: they live in the channel worker's memory and are lost
+ * when it dies (the supervisor logs how many, and restarts the channel's sources and sink groups
+ * with it); `durable`: a restarted worker serves every committed event again.
+ */
+export type ChannelDurability = 'volatile' | 'durable';
+
 export interface ChannelFactory<S extends KeySpecs = KeySpecs> extends ComponentSpec<S> {
   readonly kind: 'channel';
+  readonly durability: ChannelDurability;
   create(config: Config<S>, ctx: ComponentContext): ChannelStore;
 }
 

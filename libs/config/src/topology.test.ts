@@ -120,8 +120,8 @@ describe('loadAgentConfig: a realistic Flume configuration', () => {
 
   it('resolves channels with defaults and the canonical type spelling', () => {
     assert.deepEqual(result.topology!.channels, [
-      { name: 'mem1', type: 'memory', config: { capacity: 10000, transactionCapacity: 1000, byteCapacity: 0, 'keep-alive': 3 }, line: lineOf(REALISTIC, 'mem1.type') },
-      { name: 'mem2', type: 'memory', config: { capacity: 100, transactionCapacity: 100, byteCapacity: 0, 'keep-alive': 3 }, line: lineOf(REALISTIC, 'mem2.type') },
+      { name: 'mem1', type: 'memory', durability: 'volatile', config: { capacity: 10000, transactionCapacity: 1000, byteCapacity: 0, 'keep-alive': 3 }, line: lineOf(REALISTIC, 'mem1.type') },
+      { name: 'mem2', type: 'memory', durability: 'volatile', config: { capacity: 100, transactionCapacity: 100, byteCapacity: 0, 'keep-alive': 3 }, line: lineOf(REALISTIC, 'mem2.type') },
     ]);
   });
 
@@ -389,7 +389,7 @@ describe('loadAgentConfig: values and checks', () => {
 
   it('reports the spec check messages', () => {
     const r = load(`${MINIMAL}a1.channels.c1.capacity = 10\na1.channels.c1.transactionCapacity = 20\n`);
-    expectOne(r.diagnostics, 'error', /a1\.channels\.c1: transactionCapacity 20 is greater than capacity 10/, 6);
+    expectOne(r.diagnostics, 'error', /a1\.channels\.c1: transactionCapacity \(20\) must not exceed capacity \(10\)/, 6);
   });
 
   it('validates selectors and interceptors against their own specs', () => {

@@ -4,11 +4,11 @@
  * topology is only returned when there is no error.
  */
 import { type AgentProperties, collectAgentProperties, type ComponentProperties, type Section } from './agent-properties.js';
-import { checkBatchSizes, checkBindClashes, type KeyLines, type Resolved } from './cross-checks.js';
+import { checkBatchSizes, checkResourceClashes, type KeyLines, type Resolved } from './cross-checks.js';
 import type { Diagnostic, Report } from './diagnostic.js';
 import type { PropertyEntry } from './properties.js';
 import { type FactoryByKind, KIND_LABEL, type Registry } from './registry.js';
-import type { Config, KeySpecs, SpecKind } from './spec.js';
+import type { ChannelDurability, SpecKind } from './spec.js';
 import { applyConfigFilters, type Environment, substituteEnvVars } from './substitution.js';
 import { type RawProperty, reportUnknownKey, validateComponent } from './validate-component.js';
 
@@ -23,15 +23,6 @@ export interface ResolvedComponent {
   readonly line: number;
 }
 
-/**
- * A resolved component's config typed as its factory's `create` and `check` take it. The cast is
- * sound because the config was validated and defaulted against that very factory's spec (the
- * generic `Config<KeySpecs>` types every value as a string, so plain assignment does not compile).
- */
-export function factoryConfig(c: ResolvedComponent): Config<KeySpecs> {
-  return c.config as Config<KeySpecs>;
-}
-
 export interface SourceDef extends ResolvedComponent {
   /** Bound channels, in the order of the `channels` key. */
   readonly channels: readonly string[];
@@ -41,7 +32,10 @@ export interface SourceDef extends ResolvedComponent {
   readonly interceptors: readonly ResolvedComponent[];
 }
 
-export type ChannelDef = ResolvedComponent;
+export interface ChannelDef extends ResolvedComponent {
+  /** The channel type's: whether its events survive the death of its worker. */
+  readonly durability: ChannelDurability;
+}
 
 export interface SinkDef extends ResolvedComponent {
   readonly channel: string;
@@ -187,7 +181,8 @@ function resolveChannels(ctx: Context): Resolved<ChannelDef>[] {
     if (t === undefined) continue;
     const props = cp.props.filter((p) => p.key !== 'type');
     const config = validateComponent({ prefix, spec: t.factory, props, line: t.line, structuralKeys: ['type'], strict: ctx.strict }, ctx.report);
-    if (config !== undefined) out.push({ def: { name, type: t.factory.type, config, line: t.line }, prefix, keyLines: keyLines(props) });
+    if (config === undefined) continue;
+    out.push({ def: { name, type: t.factory.type, durability: t.factory.durability, config, line: t.line }, spec: t.factory, prefix, keyLines: keyLines(props) });
   }
   return out;
 }
@@ -283,6 +278,7 @@ function resolveSources(ctx: Context): Resolved<SourceDef>[] {
     if (config === undefined || selector === undefined || interceptors === undefined || !channelsOk) continue;
     out.push({
       def: { name, type: t.factory.type, config, line: t.line, channels, selector: { name, ...selector }, interceptors },
+      spec: t.factory,
       prefix,
       keyLines: keyLines(props),
     });
@@ -310,7 +306,7 @@ function resolveSinks(ctx: Context): Resolved<SinkDef>[] {
     const props = cp.props.filter((p) => !SINK_KEYS.includes(p.key));
     const config = validateComponent({ prefix, spec: t.factory, props, line: t.line, structuralKeys: SINK_KEYS, strict: ctx.strict }, ctx.report);
     if (config === undefined || channel === undefined) continue;
-    out.push({ def: { name, type: t.factory.type, config, line: t.line, channel }, prefix, keyLines: keyLines(props) });
+    out.push({ def: { name, type: t.factory.type, config, line: t.line, channel }, spec: t.factory, prefix, keyLines: keyLines(props) });
   }
   return out;
 }
@@ -430,7 +426,7 @@ export function buildTopology(options: BuildTopologyOptions): TopologyResult {
   warnUnlisted(ctx);
   warnUnusedChannels(ctx);
   checkBatchSizes(sources, sinks, channels, report);
-  checkBindClashes(sources, report);
+  checkResourceClashes([...sources, ...channels, ...sinks], report);
 
   // A sink group's worker takes every batch from one channel, whichever sink then delivers it.
   for (const g of groups) {

@@ -2,6 +2,7 @@
  * Validates one component's properties against its type's spec: every value through its strict
  * format, required keys, unknown keys (with a "did you mean"), then the spec's own cross-key check.
  */
+import { channelCapacityProblems } from './channel-keys.js';
 import { buildConfig, type DeclaredKey } from './convict-config.js';
 import type { Report } from './diagnostic.js';
 import { parseValue } from './formats.js';
@@ -103,10 +104,10 @@ export function validateComponent(c: ComponentCheck, report: Report): Record<str
   if (failed) return undefined;
 
   const config = buildConfig(declared, values);
-  const problems = spec.check?.(config as Parameters<NonNullable<ComponentSpec['check']>>[0]) ?? [];
+  const problems = [...(spec.kind === 'channel' ? channelCapacityProblems(config) : []), ...(spec.check?.(config) ?? [])];
   for (const message of problems) report('error', c.line, `${c.prefix.replace(/\.$/, '')}: ${message}`);
   if (problems.length > 0) return undefined;
-  const hostProblems = spec.checkHost?.(config as Parameters<NonNullable<ComponentSpec['checkHost']>>[0]) ?? [];
+  const hostProblems = spec.checkHost?.(config) ?? [];
   for (const { key, message } of hostProblems) {
     report('error', c.props.find((p) => p.key === key)?.line ?? c.line, `${c.prefix}${key}: ${message}`);
   }

@@ -2,7 +2,7 @@
  * Test support for the sink processors: sinks that succeed or fail on command and record what
  * they were given, a clock the test moves by hand, and numbered batches. Not exported from the index.
  */
-import { createRegistry, loadAgentConfig, type AnyFactory, type ChannelFactory, type SinkFactory } from '@sluice/config';
+import { channelKeys, createRegistry, loadAgentConfig, type AnyFactory, type ChannelFactory, type SinkFactory } from '@sluice/config';
 import { Batch, type Delivery, type NamedSink, type Sink } from '@sluice/core';
 import { defaultProcessor } from './default-processor/default-processor.js';
 import type { ProcessorEnv } from './penalty.js';
@@ -77,7 +77,15 @@ export const NO_ABORT: AbortSignal = new AbortController().signal;
 const notHere = (): never => {
   throw new Error('only the configuration is tested here');
 };
-const standInChannel: ChannelFactory = { kind: 'channel', type: 'memory', aliases: [], doc: 'Stand-in.', keys: {}, create: notHere };
+const standInChannel: ChannelFactory = {
+  kind: 'channel',
+  type: 'memory',
+  aliases: [],
+  doc: 'Stand-in.',
+  durability: 'volatile',
+  keys: channelKeys({ capacity: 100, transactionCapacity: 100 }),
+  create: notHere,
+};
 const standInSink: SinkFactory = { kind: 'sink', type: 'null', aliases: [], doc: 'Stand-in.', keys: {}, create: notHere };
 
 /**

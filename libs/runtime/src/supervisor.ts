@@ -40,11 +40,22 @@ export interface SupervisorOptions {
   readonly onStopRequest?: () => void;
 }
 
+/** What the topology says of one worker. */
+interface WorkerDefinition {
+  readonly kind: WorkerKind;
+  readonly name: string;
+  readonly type: string;
+  readonly volatile: boolean;
+  readonly channels: readonly string[];
+}
+
 interface Worker {
   readonly id: string;
   readonly kind: WorkerKind;
   readonly name: string;
   type: string;
+  /** A channel whose events die with its process (the channel type's declared durability). */
+  volatile: boolean;
   readonly policy: RestartPolicy;
   /** Channels this worker talks to (sources, sink groups), told when it dies. */
   channels: readonly string[];
@@ -102,20 +113,21 @@ export class Supervisor {
   }
 
   /** The workers a topology needs, in start order, with their types and channels. */
-  private definitions(t: Topology): { kind: WorkerKind; name: string; type: string; channels: readonly string[] }[] {
+  private definitions(t: Topology): WorkerDefinition[] {
     return [
-      ...t.channels.map((c) => ({ kind: 'channel' as const, name: c.name, type: c.type, channels: [] })),
+      ...t.channels.map((c) => ({ kind: 'channel' as const, name: c.name, type: c.type, volatile: c.durability === 'volatile', channels: [] })),
       ...t.groups.map((g) => ({
         kind: 'sink' as const,
         name: g.name,
         type: g.implicit ? t.sinks.find((d) => d.name === g.name)!.type : g.processor.type,
+        volatile: false,
         channels: [...new Set(g.sinks.map((s) => t.sinks.find((d) => d.name === s)!.channel))],
       })),
-      ...t.sources.map((s) => ({ kind: 'source' as const, name: s.name, type: s.type, channels: s.channels })),
+      ...t.sources.map((s) => ({ kind: 'source' as const, name: s.name, type: s.type, volatile: false, channels: s.channels })),
     ];
   }
 
-  private worker(d: { kind: WorkerKind; name: string; type: string; channels: readonly string[] }): Worker {
+  private worker(d: WorkerDefinition): Worker {
     return {
       id: workerId(d.kind, d.name),
       ...d,
@@ -264,9 +276,9 @@ export class Supervisor {
       return;
     }
     const fields = { worker: w.id, workerPid: pid, code, signal };
-    if (w.kind === 'channel' && w.type === 'memory') {
+    if (w.volatile) {
       const size = this.totals.values(counterKey('channel', w.name))['ChannelSize'] ?? 0;
-      logger.error({ ...fields, events: size }, 'Memory channel worker died: the events it held are lost (count as of its last report).');
+      logger.error({ ...fields, type: w.type, events: size }, 'Volatile channel worker died: the events it held are lost (count as of its last report).');
     }
     const delay = w.policy.onExit(Date.now(), Date.now() - w.startedAt);
     if (delay === undefined) {
@@ -296,10 +308,10 @@ export class Supervisor {
     if (target?.child?.connected) target.child.send(msg);
   }
 
-  /** `sluice ctl restart`: restarts one worker (a memory channel with its neighbours, drained first). */
+  /** `sluice ctl restart`: restarts one worker (a volatile channel with its neighbours, drained first). */
   restart(component: string): Promise<ControlResults['restart']> {
     const w = this.resolve(component);
-    const restart = w.kind === 'channel' && w.type === 'memory' ? [w.id, ...neighbours(this.topology, w.name)] : [w.id];
+    const restart = w.volatile ? [w.id, ...neighbours(this.topology, w.name)] : [w.id];
     return this.exclusive(async () => {
       this.options.logger.info({ worker: w.id, restarting: restart }, 'Restarting by request.');
       await this.replace({ stop: [], start: [], restart }, this.topology);
@@ -372,7 +384,7 @@ export class Supervisor {
   }
 
   /**
-   * Stops the workers a plan removes or restarts (sources first; a memory channel is drained
+   * Stops the workers a plan removes or restarts (sources first; a volatile channel is drained
    * while its sinks still run; then sinks, then channels), switches to the new topology, and
    * starts what it adds or restarts (channels, sinks, sources).
    */
@@ -382,8 +394,8 @@ export class Supervisor {
     const until = Date.now() + shutdownTimeoutMs;
     const left = (n: number) => Math.max(100, Math.floor((until - Date.now()) / n));
     await Promise.all(affected.filter((w) => w.kind === 'source').map((w) => this.stopWorker(w, false, left(3))));
-    const memory = affected.filter((w) => w.kind === 'channel' && w.type === 'memory');
-    await Promise.all(memory.map((w) => this.drained(w, Date.now() + left(3))));
+    const volatile = affected.filter((w) => w.volatile);
+    await Promise.all(volatile.map((w) => this.drained(w, Date.now() + left(3))));
     await Promise.all(affected.filter((w) => w.kind === 'sink').map((w) => this.stopWorker(w, false, left(2))));
     await Promise.all(affected.filter((w) => w.kind === 'channel').map((w) => this.stopWorker(w, false, left(1))));
 
@@ -394,7 +406,8 @@ export class Supervisor {
     this.workers = [...defs].map(([id, d]) => kept.get(id) ?? this.worker(d));
     const launching = this.workers.filter((w) => plan.start.includes(w.id) || plan.restart.includes(w.id));
     for (const w of launching) {
-      Object.assign(w, { type: defs.get(w.id)!.type, channels: defs.get(w.id)!.channels });
+      const d = defs.get(w.id)!;
+      Object.assign(w, { type: d.type, volatile: d.volatile, channels: d.channels });
       w.policy.reset();
       if (plan.restart.includes(w.id)) w.restarts++;
     }
@@ -404,7 +417,7 @@ export class Supervisor {
     }
   }
 
-  /** Waits until a memory channel reports itself empty after its sources stopped, or the deadline. */
+  /** Waits until a volatile channel reports itself empty after its sources stopped, or the deadline. */
   private async drained(w: Worker, deadline: number): Promise<void> {
     const since = Date.now();
     const key = counterKey('channel', w.name);

@@ -41,7 +41,7 @@ function context(spec: WorkerSpec, logger: Logger, name: string, counters: Count
 async function runChannel(spec: WorkerSpec, logger: Logger): Promise<Running> {
   const def = spec.topology.channels.find((c) => c.name === spec.name)!;
   const counters = new Counters(CHANNEL_COUNTERS);
-  const store = defaultRegistry().get('channel', def.type).create(def.config as never, context(spec, logger, def.name, counters));
+  const store = defaultRegistry().get('channel', def.type).create(def.config, context(spec, logger, def.name, counters));
   await store.open();
   const keepAliveMs = ((def.config['keep-alive'] as number | undefined) ?? 3) * 1000;
   const service = new ChannelService(store, {
@@ -65,8 +65,8 @@ async function runChannel(spec: WorkerSpec, logger: Logger): Promise<Running> {
     async stop() {
       await server.close();
       service.close();
-      if (store.size > 0 && def.type === 'memory') {
-        logger.error({ events: store.size }, 'Memory channel stopped with events still in it: they are lost.');
+      if (store.size > 0 && def.durability === 'volatile') {
+        logger.error({ events: store.size }, 'Volatile channel stopped with events still in it: they are lost.');
       }
       await store.close();
     },
@@ -97,9 +97,9 @@ async function runSource(spec: WorkerSpec, logger: Logger): Promise<Running> {
     );
   }
   const interceptors = def.interceptors.map((i) =>
-    registry.get('interceptor', i.type).create(i.config as never, { ...ctx, logger: logger.child({ interceptor: i.name }) }),
+    registry.get('interceptor', i.type).create(i.config, { ...ctx, logger: logger.child({ interceptor: i.name }) }),
   );
-  const selector = registry.get('selector', def.selector.type).create(def.selector.config as never, def.channels);
+  const selector = registry.get('selector', def.selector.type).create(def.selector.config, def.channels);
   const abort = new AbortController();
   const { emit, emitBatch } = createEmitter({ interceptors, selector, writers, logger });
   let retrying: string | undefined;
@@ -108,7 +108,7 @@ async function runSource(spec: WorkerSpec, logger: Logger): Promise<Running> {
     retrying = reason;
     send({ type: 'retrying', reason: reason ?? null });
   };
-  const source = registry.get('source', def.type).create(def.config as never, { ...ctx, emit, emitBatch, signal: abort.signal, retrying: reportRetrying });
+  const source = registry.get('source', def.type).create(def.config, { ...ctx, emit, emitBatch, signal: abort.signal, retrying: reportRetrying });
   await source.start();
   return {
     counters: new Map([[counterKey('source', def.name), counters]]),
@@ -136,7 +136,7 @@ async function runSinkGroup(spec: WorkerSpec, logger: Logger): Promise<Running> 
     const c = new Counters(SINK_COUNTERS);
     counters.set(counterKey('sink', def.name), c);
     const sinkLogger = group.implicit ? logger : logger.child({ sink: def.name });
-    return { name: def.name, sink: registry.get('sink', def.type).create(def.config as never, context(spec, sinkLogger, def.name, c)), counters: c };
+    return { name: def.name, sink: registry.get('sink', def.type).create(def.config, context(spec, sinkLogger, def.name, c)), counters: c };
   });
   // The counters of the runner's takes (empty takes, read failures) belong to the sink of a group
   // of one, and to the group's processor entry otherwise; each delivery counts in its sink's.
@@ -153,7 +153,7 @@ async function runSinkGroup(spec: WorkerSpec, logger: Logger): Promise<Running> 
   const runner = new SinkRunner({
     client,
     sinks,
-    processor: (named) => processorFactory.create(group.processor.config as never, named, processorCtx),
+    processor: (named) => processorFactory.create(group.processor.config, named, processorCtx),
     counters: runnerCounters,
     logger,
     txPrefix: `${me}${Date.now().toString(36)}`,

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { Counters, DELIVERED, type Sink } from '@sluice/core';
-import { createRegistry, defineFactory, factoryConfig, loadAgentConfig, type Diagnostic } from '@sluice/config';
+import { createRegistry, defineFactory, loadAgentConfig, type Diagnostic } from '@sluice/config';
 import { numbered } from '../testing/store-contract.js';
 import { fileChannel } from './file-channel.js';
 import { captureLogger, tempDir } from './test-support.js';
@@ -53,7 +53,7 @@ test("Flume's class name and keys are accepted, with Flume's defaults", () => {
   assert.deepEqual(errorsOf(r.diagnostics), []);
   const c = r.topology!.channels[0]!;
   assert.equal(c.type, 'file');
-  const config = factoryConfig(c);
+  const config = c.config;
   assert.deepEqual(config['dataDirs'], [d1, d2]);
   assert.equal(config['capacity'], 1_000_000);
   assert.equal(config['transactionCapacity'], 10_000);
@@ -101,7 +101,7 @@ test('the directories default under the agent data dir, created at open', async 
   assert.deepEqual(errorsOf(r.diagnostics), []);
   const counters = new Counters();
   const { logger } = captureLogger();
-  const store = fileChannel.create(factoryConfig(r.topology!.channels[0]!) as never, { agent: 'a1', name: 'c1', logger, counters, dataDir });
+  const store = fileChannel.create(r.topology!.channels[0]!.config as never, { agent: 'a1', name: 'c1', logger, counters, dataDir });
   assert.equal(store.capacity, 50);
   await store.open();
   assert.ok(fs.statSync(path.join(dataDir, 'c1', 'checkpoint')).isDirectory());
@@ -125,7 +125,7 @@ test('missing configured directories pass the check untouched, and are created a
   assert.equal(fs.existsSync(path.join(root, 'other')), false, 'the check creates nothing');
 
   const { logger } = captureLogger();
-  const store = fileChannel.create(factoryConfig(r.topology!.channels[0]!) as never, { agent: 'a1', name: 'c1', logger, counters: new Counters(), dataDir: root });
+  const store = fileChannel.create(r.topology!.channels[0]!.config as never, { agent: 'a1', name: 'c1', logger, counters: new Counters(), dataDir: root });
   await store.open();
   const created = [path.join(root, 'new'), cp, backup, path.join(root, 'new', 'data'), d1, path.join(root, 'other'), d2];
   for (const dir of created) {
@@ -157,7 +157,7 @@ test('a directory that cannot be created is an error naming the key, the path an
   assert.deepEqual(errorsOf(ok.diagnostics), []);
   fs.writeFileSync(path.join(root, 'later'), 'x');
   const { logger } = captureLogger();
-  const store = fileChannel.create(factoryConfig(ok.topology!.channels[0]!) as never, { agent: 'a1', name: 'c1', logger, counters: new Counters(), dataDir: root });
+  const store = fileChannel.create(ok.topology!.channels[0]!.config as never, { agent: 'a1', name: 'c1', logger, counters: new Counters(), dataDir: root });
   await assert.rejects(store.open(), (err: Error & { code?: string }) => {
     assert.equal(err.code, 'SLUICE_ERR_CONFIG');
     assert.equal(err.message, `file channel c1, dataDirs: cannot create directory ${good}: ${path.join(root, 'later')} is not a directory`);

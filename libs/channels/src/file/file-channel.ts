@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defineFactory, type HostProblem } from '@sluice/config';
+import { channelKeys, defineFactory, type HostProblem, type Resource } from '@sluice/config';
 import { dirProblem } from './dir-probe.js';
 import { FileChannelStore } from './file-store.js';
 
@@ -27,8 +27,7 @@ const keys = {
     doc: 'Directory of the backup checkpoint, created (mode 0700) when missing; required with useDualCheckpoints, must differ from checkpointDir.',
   },
   compressBackupCheckpoint: { format: 'bool', default: false, doc: 'Accepted for compatibility; Sluice checkpoints are compact and written uncompressed (a warning says so).' },
-  capacity: { format: 'int', default: 1_000_000, min: 1, doc: 'Most events the channel holds (committed, not yet acknowledged by a sink).' },
-  transactionCapacity: { format: 'int', default: 10_000, min: 1, doc: 'Most events in one put or take batch; at most capacity.' },
+  ...channelKeys({ capacity: 1_000_000, transactionCapacity: 10_000 }),
   checkpointInterval: { format: 'int', default: 30_000, min: 100, doc: 'Milliseconds between checkpoints; a start replays only the log written since the last one.' },
   maxFileSize: { format: 'int', default: DEFAULT_MAX_FILE_SIZE, min: 65_536, max: MAX_FILE_SIZE, doc: 'Bytes after which a new log segment is started; segments are deleted once every event in them is acknowledged.' },
   minimumRequiredSpace: {
@@ -37,7 +36,6 @@ const keys = {
     min: FLOOR_MINIMUM_REQUIRED_SPACE,
     doc: 'Bytes that must stay free on each data dir disk: below it commits answer full (takes, acks and checkpoints may still use it), and a checkpoint runs at once (at most once a second) when it can delete acknowledged segments. At least 1 MiB.',
   },
-  'keep-alive': { format: 'int', default: 3, min: 0, doc: 'Seconds a put waits for room in a full channel before the sender is told it is full (as Flume); at most half the data-plane request timeout.' },
   checkpointOnClose: { format: 'bool', default: true, doc: 'Write a checkpoint when the channel stops, so the next start replays nothing.' },
   fsyncPerTransaction: {
     format: 'bool',
@@ -81,15 +79,13 @@ export const fileChannel = defineFactory({
   type: 'file',
   aliases: ['org.apache.flume.channel.file.FileChannel'],
   doc: 'Durable channel: every commit and ack is on disk (fdatasync, group commit) before it is answered; survives kill -9 and power loss.',
+  durability: 'durable',
   keys,
   dynamicKeys: {
     'encryption.': { format: 'string', default: '', doc: 'Flume file-channel encryption: not supported, refused.' },
   },
   check(config) {
     const errors: string[] = [];
-    if (config.transactionCapacity > config.capacity) {
-      errors.push(`transactionCapacity (${config.transactionCapacity}) must not exceed capacity (${config.capacity})`);
-    }
     if (config.useDualCheckpoints) {
       if (config.backupCheckpointDir === '') errors.push('useDualCheckpoints is true but backupCheckpointDir is not set');
       else if (config.checkpointDir !== '' && path.resolve(config.backupCheckpointDir) === path.resolve(config.checkpointDir)) {
@@ -108,6 +104,9 @@ export const fileChannel = defineFactory({
       );
     }
     return errors;
+  },
+  resources(config) {
+    return configuredDirs(config).map(([key, dir]): Resource => ({ kind: 'directory', path: path.resolve(dir), key }));
   },
   checkHost(config) {
     const problems: HostProblem[] = [];

@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { defineFactory } from '@sluice/config';
+import { channelKeys, defineFactory } from '@sluice/config';
 import { MemoryStore } from './memory-store.js';
 
 /** Flume's default byteCapacity: 80% of the process's heap limit. */
@@ -10,9 +10,9 @@ export const memoryChannel = defineFactory({
   type: 'memory',
   aliases: ['org.apache.flume.channel.MemoryChannel'],
   doc: 'Keeps events in the channel worker\'s memory: fast, and lost if that process dies.',
+  durability: 'volatile',
   keys: {
-    capacity: { format: 'int', default: 100, min: 1, doc: 'Most events the channel holds.' },
-    transactionCapacity: { format: 'int', default: 100, min: 1, doc: 'Most events one put or take may carry.' },
+    ...channelKeys({ capacity: 100, transactionCapacity: 100 }),
     byteCapacity: {
       format: 'int',
       default: DEFAULT_BYTE_CAPACITY,
@@ -27,12 +27,6 @@ export const memoryChannel = defineFactory({
       max: 100,
       doc: 'Percentage of byteCapacity kept in reserve for headers.',
     },
-    'keep-alive': { format: 'int', default: 3, min: 0, doc: 'Seconds a put waits for room in a full channel before the sender is told it is full (as Flume); at most half the data-plane request timeout.' },
-  },
-  check(config) {
-    return config.transactionCapacity > config.capacity
-      ? [`transactionCapacity (${config.transactionCapacity}) must not exceed capacity (${config.capacity})`]
-      : [];
   },
   create(config) {
     return new MemoryStore({

@@ -12,16 +12,15 @@ import type {
   SinkFactory,
   SourceFactory,
 } from '../spec.js';
+import { channelKeys } from '../channel-keys.js';
 
 export function notInConfigTests(): never {
   throw new Error('fake factory: components are not created in the config tests');
 }
 
 const MEMORY_KEYS = {
-  capacity: { format: 'int', default: 100, doc: 'Most events held.', min: 1 },
-  transactionCapacity: { format: 'int', default: 100, doc: 'Most events per transaction.', min: 1 },
+  ...channelKeys({ capacity: 100, transactionCapacity: 100 }),
   byteCapacity: { format: 'int', default: 0, doc: 'Most body bytes held (0 = no limit).', min: 0 },
-  'keep-alive': { format: 'int', default: 3, doc: 'Seconds a put waits for room.', min: 0 },
 } as const satisfies KeySpecs;
 
 export const fakeMemoryChannel: ChannelFactory<typeof MEMORY_KEYS> = {
@@ -29,8 +28,8 @@ export const fakeMemoryChannel: ChannelFactory<typeof MEMORY_KEYS> = {
   type: 'memory',
   aliases: ['org.apache.flume.channel.MemoryChannel'],
   doc: 'In-memory queue.',
+  durability: 'volatile',
   keys: MEMORY_KEYS,
-  check: (c) => (c.transactionCapacity > c.capacity ? [`transactionCapacity ${c.transactionCapacity} is greater than capacity ${c.capacity}`] : []),
   create: notInConfigTests,
 };
 
@@ -45,6 +44,7 @@ export const fakeSeqSource: SourceFactory<typeof SEQ_KEYS> = {
   aliases: ['org.apache.flume.source.SequenceGeneratorSource'],
   doc: 'Counter events.',
   keys: SEQ_KEYS,
+  batchSizeKey: 'batchSize',
   create: notInConfigTests,
 };
 
@@ -61,6 +61,7 @@ export const fakeExecSource: SourceFactory<typeof EXEC_KEYS> = {
   aliases: ['org.apache.flume.source.ExecSource'],
   doc: 'Reads the output of a command.',
   keys: EXEC_KEYS,
+  batchSizeKey: 'batchSize',
   create: notInConfigTests,
 };
 
@@ -77,6 +78,7 @@ export const fakeNetcatSource: SourceFactory<typeof NETCAT_KEYS> = {
   aliases: ['org.apache.flume.source.NetcatSource'],
   doc: 'Lines over TCP.',
   keys: NETCAT_KEYS,
+  resources: (c) => [{ kind: 'tcp-port', host: c.bind, port: c.port, key: 'port' }],
   create: notInConfigTests,
 };
 
@@ -108,6 +110,7 @@ export const fakeFileRollSink: SinkFactory<typeof FILE_ROLL_KEYS> = {
   aliases: ['org.apache.flume.sink.RollingFileSink'],
   doc: 'Rolling files.',
   keys: FILE_ROLL_KEYS,
+  batchSizeKey: 'sink.batchSize',
   create: notInConfigTests,
 };
 

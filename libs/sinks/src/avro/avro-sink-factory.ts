@@ -89,6 +89,7 @@ export const avroSink: SinkFactory<typeof AVRO_SINK_KEYS> = {
   aliases: ['org.apache.flume.sink.AvroSink'],
   doc: "Flume's Avro RPC client: one appendBatch per taken batch, forwarded as the channel's bytes. Anything but OK sends the batch back to the channel (the group may fail over).",
   keys: AVRO_SINK_KEYS,
+  batchSizeKey: 'batch-size',
   check,
   create(config, ctx) {
     return new AvroSink(config, ctx);

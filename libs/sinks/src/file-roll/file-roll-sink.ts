@@ -248,6 +248,7 @@ export const fileRollSink: SinkFactory<typeof FILE_ROLL_KEYS> = {
   aliases: ['org.apache.flume.sink.RollingFileSink'],
   doc: 'Appends events to files in a local directory, starting a new file every sink.rollInterval seconds. A batch is acknowledged once written to the file.',
   keys: FILE_ROLL_KEYS,
+  batchSizeKey: 'sink.batchSize',
   check(config) {
     if (serializerKind(config) === 'avro_event') {
       return ['sink.serializer: avro_event is not supported yet; use TEXT or header_and_text'];

@@ -49,6 +49,7 @@ export const loggerSink: SinkFactory<typeof LOGGER_KEYS> = {
   aliases: ['org.apache.flume.sink.LoggerSink'],
   doc: "Logs every event at info level in Flume's format: headers, then a hex and text preview of the first maxBytesToLog bytes of the body.",
   keys: LOGGER_KEYS,
+  batchSizeKey: 'batchSize',
   create(config, ctx) {
     return new LoggerSink(config, ctx);
   },

@@ -46,6 +46,7 @@ export const nullSink: SinkFactory<typeof NULL_KEYS> = {
   aliases: ['org.apache.flume.sink.NullSink'],
   doc: 'Discards every event (counting them); for tests and benchmarks.',
   keys: NULL_KEYS,
+  batchSizeKey: 'batchSize',
   create(config, ctx) {
     return new NullSink(config, ctx);
   },

@@ -111,6 +111,7 @@ export const avroSource: SourceFactory<typeof AVRO_SOURCE_KEYS> = {
   aliases: ['org.apache.flume.source.AvroSource'],
   doc: "Flume's Avro RPC server (AvroSourceProtocol): OK once a batch is committed to every required channel, FAILED when a channel is full or fails. Batches pass to the channels undecoded unless an interceptor or a multiplexing selector needs the events.",
   keys: AVRO_SOURCE_KEYS,
+  resources: (config) => [{ kind: 'tcp-port', host: config.bind, port: config.port, key: 'port' }],
   check,
   create(config, ctx) {
     return new AvroSource(config, ctx);

@@ -53,6 +53,7 @@ export const execSource: SourceFactory<typeof EXEC_KEYS> = {
   aliases: ['org.apache.flume.source.ExecSource'],
   doc: "Runs a command and emits each line of its stdout as an event (headers empty, body the line's bytes without `\\n` or `\\r\\n`). Back-pressure: while the channels are full the command's stdout is not read. No delivery guarantee across restarts (no read position).",
   keys: EXEC_KEYS,
+  batchSizeKey: 'batchSize',
   check(config) {
     const errors: string[] = [];
     if (config.command.trim() === '') errors.push('command: must not be empty');

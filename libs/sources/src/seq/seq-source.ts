@@ -114,6 +114,7 @@ export const seqSource: SourceFactory<typeof SEQ_KEYS> = {
   aliases: ['org.apache.flume.source.SequenceGeneratorSource'],
   doc: 'Generates events whose bodies are a decimal counter from 0, for tests and benchmarks. Stops after totalEvents.',
   keys: SEQ_KEYS,
+  batchSizeKey: 'batchSize',
   create(config, ctx) {
     return new SeqSource(config, ctx);
   },
