@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SluiceError } from '@sluice/core';
 
 export interface ParsedCommand {
   readonly command: 'agent' | 'check' | 'avro-client' | 'ctl' | 'help' | 'version';
-  readonly values: Record<string, string | boolean | undefined>;
+  readonly values: Record<string, string | boolean | string[] | undefined>;
   /** Flume's `-Dkey=value` settings. */
   readonly defines: Record<string, string>;
   /** Notes for the operator about accepted-but-ignored flags. */
@@ -17,6 +19,7 @@ const COMMON = {
   'conf-file': { type: 'string', short: 'f' },
   conf: { type: 'string', short: 'c' },
   strict: { type: 'boolean' },
+  plugin: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -88,7 +91,7 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
   if (first !== 'agent' && first !== 'check') {
     throw new SluiceError('SLUICE_ERR_USAGE', `unknown command "${first}": expected agent, check, ctl, avro-client, help or version`);
   }
-  let values: Record<string, string | boolean | undefined>;
+  let values: ParsedCommand['values'];
   try {
     values = parseArgs({ args, options: first === 'agent' ? AGENT : COMMON, strict: true, allowPositionals: false }).values;
   } catch (err) {
@@ -101,6 +104,19 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
     if (typeof values['conf-file'] !== 'string') throw new SluiceError('SLUICE_ERR_USAGE', 'missing -f/--conf-file: the Flume properties file');
   }
   return { command: values['help'] ? 'help' : first, values, defines, notes };
+}
+
+/**
+ * The `--plugin` modules, as absolute paths (relative ones are taken from the current directory).
+ * Each must exist: a missing one is a usage error, not a failure of every worker at start.
+ */
+export function pluginPaths(values: ParsedCommand['values']): string[] {
+  const given = values['plugin'];
+  const paths = (Array.isArray(given) ? given : []).map((p) => resolve(p));
+  for (const p of paths) {
+    if (!existsSync(p)) throw new SluiceError('SLUICE_ERR_USAGE', `--plugin ${p}: no such file`);
+  }
+  return paths;
 }
 
 /** A positive number of seconds or milliseconds from a flag, in ms; throws a usage error otherwise. */
@@ -117,7 +133,8 @@ export const HELP = `sluice — a Flume-compatible log and event collector
 
 Usage:
   sluice agent -n NAME -f FILE [options]   run agent NAME from a Flume properties file
-  sluice check -n NAME -f FILE [--strict]  validate FILE and print the resolved topology
+  sluice check -n NAME -f FILE [--strict] [--plugin MODULE]
+                                           validate FILE and print the resolved topology
   sluice ctl -n NAME [--run-dir DIR] COMMAND
                                            control a running agent: status, restart COMPONENT,
                                            stop, reload [--force], metrics, top (\`sluice ctl -h\`)
@@ -130,6 +147,9 @@ Agent options:
   -n, --name NAME              agent name: the prefix of the keys in FILE (a1.sources = ...)
   -f, --conf-file FILE         Flume properties file; real Flume configs run unchanged
       --strict                 unknown keys are errors, not warnings
+      --plugin MODULE          also register the component types a JavaScript module exports
+                               as \`factories\` (repeatable; for agent and check; see
+                               docs/component-spec.md)
       --run-dir DIR            sockets, pid lock, status.json (default /run/sluice/NAME as root,
                                else $XDG_RUNTIME_DIR/sluice/NAME or /tmp/sluice-UID/NAME)
       --data-dir DIR           durable state (default /var/lib/sluice/NAME as root,

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SluiceError } from '@sluice/core';
 import { formatTopology } from '@sluice/config';
-import { defaultRegistry } from '@sluice/runtime';
+import { agentRegistry } from '@sluice/runtime';
 import { AVRO_CLIENT_HELP, parseAvroClientArgs, runAvroClient } from './avro-client.js';
-import { HELP, ignoredDefines, parseCommand } from './cli-args.js';
+import { HELP, ignoredDefines, parseCommand, pluginPaths } from './cli-args.js';
 import { runCtl } from './ctl.js';
 import { load, runAgent } from './run-agent.js';
 
@@ -27,7 +27,7 @@ async function main(argv: readonly string[]): Promise<void> {
       const ignored = ignoredDefines(cmd.defines);
       if (ignored.length > 0) process.stderr.write(`note: these -D properties are ignored (Sluice does not use them): ${ignored.join(', ')}\n`);
       const topology = load(cmd);
-      process.stdout.write(formatTopology(topology, { registry: defaultRegistry() }) + '\n');
+      process.stdout.write(formatTopology(topology, { registry: agentRegistry(pluginPaths(cmd.values)) }) + '\n');
       return;
     }
     case 'agent':

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createLogger, SluiceError, type LogFormat, type Logger } from '@sluice/core';
 import { ENV_VAR_RESOLVER, formatDiagnostics, loadAgentConfig, type TopologyResult } from '@sluice/config';
-import { DEFAULT_RESTART_POLICY, DEFAULT_TUNING, defaultDataDir, defaultRegistry, defaultRunDir, Supervisor } from '@sluice/runtime';
-import { durationFlag, ignoredDefines, logLevel, type ParsedCommand } from './cli-args.js';
+import { DEFAULT_RESTART_POLICY, DEFAULT_TUNING, agentRegistry, defaultDataDir, defaultRunDir, Supervisor } from '@sluice/runtime';
+import { durationFlag, ignoredDefines, logLevel, pluginPaths, type ParsedCommand } from './cli-args.js';
 
 /** Flume's HTTP monitor port when `-Dflume.monitoring.type=http` names none. */
 const FLUME_MONITORING_PORT = 41414;
@@ -22,7 +22,7 @@ function read(cmd: ParsedCommand): TopologyResult {
   return loadAgentConfig({
     file,
     agent: String(cmd.values['name']),
-    registry: defaultRegistry(),
+    registry: agentRegistry(pluginPaths(cmd.values)),
     strict: Boolean(cmd.values['strict']),
     envVars: envVarsFlag(cmd),
   });
@@ -91,6 +91,7 @@ export async function runAgent(cmd: ParsedCommand): Promise<void> {
     dataDir: resolve(String(cmd.values['data-dir'] ?? defaultDataDir(agent))),
     logger,
     logFormat: format,
+    plugins: pluginPaths(cmd.values),
     restart: {
       ...DEFAULT_RESTART_POLICY,
       minBackoffMs: durationFlag(cmd.values, 'restart-backoff-min', 1, DEFAULT_RESTART_POLICY.minBackoffMs),

@@ -56,13 +56,11 @@ export function checkBatchSizes(
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '*']);
 
 function describe(r: Resource): string {
-  return r.kind === 'directory' ? `directory ${path.resolve(r.path)}` : `${r.host}:${r.port}${r.kind === 'udp-port' ? '/udp' : ''}`;
+  return 'path' in r ? `${r.kind} ${path.resolve(r.path)}` : `${r.host}:${r.port}${r.kind === 'udp-port' ? '/udp' : ''}`;
 }
 
 function clashes(a: Resource, b: Resource): boolean {
-  if (a.kind === 'directory' || b.kind === 'directory') {
-    return a.kind === 'directory' && b.kind === 'directory' && path.resolve(a.path) === path.resolve(b.path);
-  }
+  if ('path' in a || 'path' in b) return 'path' in a && 'path' in b && a.kind === b.kind && path.resolve(a.path) === path.resolve(b.path);
   if (a.kind !== b.kind || a.port !== b.port || a.port === 0) return false;
   const [x, y] = [a.host.toLowerCase(), b.host.toLowerCase()];
   return x === y || WILDCARDS.has(x) || WILDCARDS.has(y);
@@ -85,7 +83,7 @@ export function checkResourceClashes(components: readonly Resolved<ResolvedCompo
       const line = owner.keyLines.get(resource.key) ?? owner.def.line;
       const clash = seen.find((s) => s.owner !== owner && clashes(s.resource, resource));
       if (clash !== undefined) {
-        const verb = resource.kind === 'directory' ? 'uses' : 'listens on';
+        const verb = 'path' in resource ? 'uses' : 'listens on';
         report(
           'error',
           line,

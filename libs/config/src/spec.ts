@@ -96,12 +96,12 @@ export interface ComponentSpec<S extends KeySpecs = KeySpecs> {
 
 /**
  * A resource a component claims. A `tcp-port`/`udp-port` on a wildcard host (`0.0.0.0`, `::`)
- * clashes with every host on that port; port 0 (any free port) never clashes. Directories clash
- * when their absolute paths are equal.
+ * clashes with every host on that port; port 0 (any free port) never clashes. Directories (and
+ * files) clash when their absolute paths are equal.
  */
 export type Resource =
   | { readonly kind: 'tcp-port' | 'udp-port'; readonly host: string; readonly port: number; readonly key: string }
-  | { readonly kind: 'directory'; readonly path: string; readonly key: string };
+  | { readonly kind: 'directory' | 'file'; readonly path: string; readonly key: string };
 
 /** A problem `checkHost` found, about one key of the component. */
 export interface HostProblem {

@@ -28,6 +28,8 @@ export interface SupervisorOptions {
   readonly logFormat: LogFormat;
   readonly restart: RestartPolicyOptions;
   readonly tuning: Tuning;
+  /** Plugin modules (absolute paths) every worker registers, as the agent's registry did. */
+  readonly plugins?: readonly string[];
   /** How long a graceful stop may take in all (sources, then sinks draining, then channels). */
   readonly shutdownTimeoutMs: number;
   /** How long a worker may take to report ready before it counts as failed. */
@@ -205,7 +207,7 @@ export class Supervisor {
   private launch(w: Worker): Promise<boolean> {
     const { runDir, dataDir, logFormat, tuning, logger } = this.options;
     if (this.state === 'stopping' || this.state === 'stopped') return Promise.resolve(false);
-    const spec: WorkerSpec = { agent: this.topology.agent, kind: w.kind, name: w.name, topology: this.topology, runDir, dataDir, logFormat, tuning };
+    const spec: WorkerSpec = { agent: this.topology.agent, kind: w.kind, name: w.name, topology: this.topology, runDir, dataDir, logFormat, tuning, plugins: this.options.plugins ?? [] };
     // Each worker leads its own process group, so its children (an exec command) die with it.
     const child = fork(WORKER_MAIN, [], {
       execArgv: workerExecArgv(w.kind, process.execArgv, process.env['NODE_OPTIONS']),

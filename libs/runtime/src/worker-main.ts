@@ -12,7 +12,7 @@ import { ChannelService } from '@sluice/channels';
 import { ChannelClient, ChannelServer, channelEndpoint } from '@sluice/transport';
 import { ChannelWriter } from './channel-writer.js';
 import { createEmitter } from './emitter.js';
-import { defaultRegistry } from './registry.js';
+import { agentRegistry } from './registry.js';
 import { SinkRunner, type CountedSink } from './sink-runner.js';
 import { counterKey, peerId, SPEC_WAIT_MS, type FromWorker, type ToWorker, type WorkerSpec } from './worker-spec.js';
 
@@ -41,7 +41,7 @@ function context(spec: WorkerSpec, logger: Logger, name: string, counters: Count
 async function runChannel(spec: WorkerSpec, logger: Logger): Promise<Running> {
   const def = spec.topology.channels.find((c) => c.name === spec.name)!;
   const counters = new Counters(CHANNEL_COUNTERS);
-  const store = defaultRegistry().get('channel', def.type).create(def.config, context(spec, logger, def.name, counters));
+  const store = agentRegistry(spec.plugins).get('channel', def.type).create(def.config, context(spec, logger, def.name, counters));
   await store.open();
   const keepAliveMs = ((def.config['keep-alive'] as number | undefined) ?? 3) * 1000;
   const service = new ChannelService(store, {
@@ -74,7 +74,7 @@ async function runChannel(spec: WorkerSpec, logger: Logger): Promise<Running> {
 }
 
 async function runSource(spec: WorkerSpec, logger: Logger): Promise<Running> {
-  const registry = defaultRegistry();
+  const registry = agentRegistry(spec.plugins);
   const def = spec.topology.sources.find((s) => s.name === spec.name)!;
   const counters = new Counters(SOURCE_COUNTERS);
   const ctx = context(spec, logger, def.name, counters);
@@ -128,7 +128,7 @@ async function runSource(spec: WorkerSpec, logger: Logger): Promise<Running> {
 }
 
 async function runSinkGroup(spec: WorkerSpec, logger: Logger): Promise<Running> {
-  const registry = defaultRegistry();
+  const registry = agentRegistry(spec.plugins);
   const group = spec.topology.groups.find((g) => g.name === spec.name)!;
   const defs = group.sinks.map((n) => spec.topology.sinks.find((s) => s.name === n)!);
   const counters = new Map<string, Counters>();

@@ -19,6 +19,8 @@ export interface WorkerSpec {
   readonly dataDir: string;
   readonly logFormat: LogFormat;
   readonly tuning: Tuning;
+  /** Absolute paths of the plugin modules whose components the agent registers besides its own. */
+  readonly plugins: readonly string[];
 }
 
 /** Data-plane settings shared by every worker of an agent. */
