@@ -3,7 +3,7 @@
  *   1. the disk: fdatasync rate (4 KiB appends, each fdatasynced) and sequential write speed
  *      (1 MiB writes, one fdatasync at the end), with node:fs;
  *   2. a real agent, seq → file channel → null, 200-byte events in batches of 1000, with
- *      fsyncPerTransaction = true, then the same with fsyncDelayMs = 2 (a slow disk); beside a
+ *      fsyncPerTransaction = true, then the same on a disk 2 ms slower per fdatasync; beside a
  *      baseline with a memory channel (what the agent's other parts allow), and CPU per worker;
  *   2b. the channel's own put+take throughput: the same agent, but the events are put by this
  *      process through the channel's socket with the runtime's ChannelWriter (pre-encoded batches,
@@ -156,7 +156,8 @@ function workerCpu(agent: AgentProcess): Map<string, CpuSeconds> {
  * 20–21 % of a core (the supervisor rewrites status.json each time), taken from the flow being
  * measured; every 100 ms, 5–6 %.
  */
-const STATUS_INTERVAL = ['--status-interval', '100'];
+/** Every agent of this benchmark can use the `slow-disk-file` channel (the file channel with 2 ms added before each fdatasync). */
+const AGENT_ARGS = ['--status-interval', '100', '--plugin', join(__dirname, 'slow-disk-plugin.js')];
 
 /** What each worker of an agent with this config uses to start and idle 0.5 s with no events. */
 const idleCpu = new Map<string, Map<string, CpuSeconds>>();
@@ -164,7 +165,7 @@ async function idleBaseline(kind: string, config: (dir: string) => string): Prom
   const known = idleCpu.get(kind);
   if (known) return known;
   const dir = tempDir('bench-fc-idle');
-  const agent = new AgentProcess(dir, 'bench', config(dir), STATUS_INTERVAL);
+  const agent = new AgentProcess(dir, 'bench', config(dir), AGENT_ARGS);
   try {
     await agent.ready(60_000);
     await new Promise((r) => setTimeout(r, 500));
@@ -198,7 +199,7 @@ type Extra = string | ((dir: string) => string);
 
 /** The memory channel gets the file channel's default capacity: a backlog of the driven runs must not fill it. */
 function channel(extra: string, type = 'file'): string {
-  const ofType = type === 'file' ? 'bench.channels.c1.minimumRequiredSpace = 104857600\n' : 'bench.channels.c1.capacity = 1000000\n';
+  const ofType = type.endsWith('file') ? 'bench.channels.c1.minimumRequiredSpace = 104857600\n' : 'bench.channels.c1.capacity = 1000000\n';
   return `bench.channels = c1
 bench.channels.c1.type = ${type}
 bench.channels.c1.transactionCapacity = ${BATCH}
@@ -218,7 +219,7 @@ bench.sinks.k1.batchSize = ${BATCH}
 `;
   const idle = await idleBaseline(label, config(0));
   const dir = tempDir('bench-fc');
-  const agent = new AgentProcess(dir, 'bench', config(RUN_EVENTS)(dir), STATUS_INTERVAL);
+  const agent = new AgentProcess(dir, 'bench', config(RUN_EVENTS)(dir), AGENT_ARGS);
   try {
     await agent.ready(60_000);
     let start: number;
@@ -330,11 +331,11 @@ async function main(): Promise<void> {
   for (let i = 0; i < runs; i++) {
     if (only.has('memory')) await throughput('baseline: seq → memory → null', '', 'memory');
     if (only.has('file')) await throughput('seq → file (fsyncPerTransaction) → null', '');
-    if (only.has('slow')) await throughput('seq → file (fsyncPerTransaction, fsyncDelayMs = 2) → null', 'bench.channels.c1.fsyncDelayMs = 2\n');
+    if (only.has('slow')) await throughput('seq → file (fsyncPerTransaction, a disk 2 ms slower per fdatasync) → null', '', 'slow-disk-file');
     if (only.has('channel')) await throughput('put+take: driver → file (fsyncPerTransaction) → null', '', 'file', true);
     if (only.has('channel-memory')) await throughput('put+take: driver → memory → null', '', 'memory', true);
     if (only.has('channel-2dirs')) await throughput('put+take: driver → file (fsyncPerTransaction, two dataDirs on the same disk) → null', twoDataDirs, 'file', true);
-    if (only.has('channel-slow')) await throughput('put+take: driver → file (fsyncPerTransaction, fsyncDelayMs = 2) → null', 'bench.channels.c1.fsyncDelayMs = 2\n', 'file', true);
+    if (only.has('channel-slow')) await throughput('put+take: driver → file (fsyncPerTransaction, a disk 2 ms slower per fdatasync) → null', '', 'slow-disk-file', true);
   }
   if (only.has('replay')) await replay();
   console.log('\n| measure | value |\n|---|---|');

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { numbered } from '../testing/store-contract.js';
 import { LOCK_FILE, processStartTime } from './dir-lock.js';
-import { LEVEL, makeStore, tempDir, testOptions } from './test-support.js';
+import { LEVEL, makeStore, tempDir, testOptions } from '../testing/file-fixtures.js';
 
 const roots: string[] = [];
 const children: ChildProcess[] = [];

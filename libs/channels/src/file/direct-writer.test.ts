@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import { bodies, numbered } from '../testing/store-contract.js';
 import { DIRECT_BLOCK, DirectWriter } from './direct-writer.js';
 import { createSegment } from './segment.js';
-import { makeStore, recordOffsets, recordsEnd, segmentFiles, tempDir, testOptions } from './test-support.js';
+import { makeStore, recordOffsets, recordsEnd, segmentFiles, tempDir, testOptions } from '../testing/file-fixtures.js';
 
 const roots: string[] = [];
 after(() => {

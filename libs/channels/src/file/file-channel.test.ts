@@ -7,7 +7,7 @@ import { Counters, DELIVERED, type Sink } from '@sluice/core';
 import { createRegistry, defineFactory, loadAgentConfig, type Diagnostic } from '@sluice/config';
 import { numbered } from '../testing/store-contract.js';
 import { fileChannel } from './file-channel.js';
-import { captureLogger, tempDir } from './test-support.js';
+import { captureLogger, tempDir } from '../testing/file-fixtures.js';
 
 const roots: string[] = [];
 after(() => {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { channelKeys, defineFactory, type HostProblem, type Resource } from '@sluice/config';
+import { channelKeys, defineFactory, type Config, type HostProblem, type KeySpecs, type Resource } from '@sluice/config';
+import type { ComponentContext } from '@sluice/core';
 import { dirProblem } from './dir-probe.js';
 import { FileChannelStore } from './file-store.js';
 
@@ -53,16 +54,9 @@ const keys = {
     default: false,
     doc: 'Sluice: open a log damaged in the middle by skipping the damaged records (each logged with what was lost) instead of refusing to start.',
   },
-  fsyncDelayMs: {
-    format: 'int',
-    default: 0,
-    min: 0,
-    max: 1000,
-    doc: 'Sluice, for benchmarks and tests only: a delay injected before every fdatasync, to measure the channel as on a slow disk.',
-  },
   'use-fast-replay': { format: 'bool', default: false, doc: 'Accepted for compatibility; has no effect (replay is always the fast one).' },
   'use-log-replay-v1': { format: 'bool', default: false, doc: 'Accepted for compatibility; has no effect.' },
-} as const;
+} as const satisfies KeySpecs;
 
 /** The directories the configuration names, each with its key (the defaults live under the agent's data dir). */
 function configuredDirs(config: { checkpointDir: string; dataDirs: readonly string[]; useDualCheckpoints: boolean; backupCheckpointDir: string }): [string, string][] {
@@ -118,40 +112,48 @@ export const fileChannel = defineFactory({
     }
     return problems;
   },
-  create(config, ctx) {
-    const base = path.join(ctx.dataDir, ctx.name);
-    const checkpointDir = config.checkpointDir || path.join(base, 'checkpoint');
-    const dataDirs = config.dataDirs.length > 0 ? config.dataDirs : [path.join(base, 'data')];
-    const backupCheckpointDir = config.useDualCheckpoints ? config.backupCheckpointDir : undefined;
-    // Every directory is created when missing, as Flume does (recursively, mode 0700).
-    const createMissing = [checkpointDir, ...dataDirs, ...(backupCheckpointDir ? [backupCheckpointDir] : [])];
-    const dirKeys = Object.fromEntries(configuredDirs(config).map(([key, dir]) => [path.resolve(dir), key]));
-    if (config.compressBackupCheckpoint) {
-      ctx.logger.warn('compressBackupCheckpoint is ignored: the backup checkpoint is written uncompressed.');
-    }
-    for (const k of ['use-fast-replay', 'use-log-replay-v1'] as const) {
-      if (config[k]) ctx.logger.warn({ key: k }, 'This Flume replay option has no effect in Sluice.');
-    }
-    return new FileChannelStore(
-      {
-        name: ctx.name,
-        checkpointDir,
-        backupCheckpointDir,
-        dataDirs,
-        capacity: config.capacity,
-        checkpointIntervalMs: config.checkpointInterval,
-        maxFileSize: config.maxFileSize,
-        minimumRequiredSpace: config.minimumRequiredSpace,
-        checkpointOnClose: config.checkpointOnClose,
-        fsyncPerTransaction: config.fsyncPerTransaction,
-        directIo: config.directIo,
-        fsyncIntervalMs: config.fsyncInterval * 1000,
-        repair: config.repair,
-        syncDelayMs: config.fsyncDelayMs,
-        createMissing,
-        dirKeys,
-      },
-      ctx,
-    );
-  },
+  create: (config, ctx) => createFileStore(config, ctx),
 });
+
+type FileChannelConfig = Config<typeof keys>;
+
+/**
+ * The store of a file channel from its validated config. `syncDelayMs` delays every fdatasync (and
+ * O_DSYNC write), to measure the channel as on a slow disk; only the testing entry point sets it.
+ */
+export function createFileStore(config: FileChannelConfig, ctx: ComponentContext, syncDelayMs = 0): FileChannelStore {
+  const base = path.join(ctx.dataDir, ctx.name);
+  const checkpointDir = config.checkpointDir || path.join(base, 'checkpoint');
+  const dataDirs = config.dataDirs.length > 0 ? config.dataDirs : [path.join(base, 'data')];
+  const backupCheckpointDir = config.useDualCheckpoints ? config.backupCheckpointDir : undefined;
+  // Every directory is created when missing, as Flume does (recursively, mode 0700).
+  const createMissing = [checkpointDir, ...dataDirs, ...(backupCheckpointDir ? [backupCheckpointDir] : [])];
+  const dirKeys = Object.fromEntries(configuredDirs(config).map(([key, dir]) => [path.resolve(dir), key]));
+  if (config.compressBackupCheckpoint) {
+    ctx.logger.warn('compressBackupCheckpoint is ignored: the backup checkpoint is written uncompressed.');
+  }
+  for (const k of ['use-fast-replay', 'use-log-replay-v1'] as const) {
+    if (config[k]) ctx.logger.warn({ key: k }, 'This Flume replay option has no effect in Sluice.');
+  }
+  return new FileChannelStore(
+    {
+      name: ctx.name,
+      checkpointDir,
+      backupCheckpointDir,
+      dataDirs,
+      capacity: config.capacity,
+      checkpointIntervalMs: config.checkpointInterval,
+      maxFileSize: config.maxFileSize,
+      minimumRequiredSpace: config.minimumRequiredSpace,
+      checkpointOnClose: config.checkpointOnClose,
+      fsyncPerTransaction: config.fsyncPerTransaction,
+      directIo: config.directIo,
+      fsyncIntervalMs: config.fsyncInterval * 1000,
+      repair: config.repair,
+      syncDelayMs,
+      createMissing,
+      dirKeys,
+    },
+    ctx,
+  );
+}

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { decodeBatch } from '@sluice/core';
-import { makeStore, tempDir, testOptions } from './test-support.js';
+import { makeStore, tempDir, testOptions } from '../testing/file-fixtures.js';
 
 const roots: string[] = [];
 after(() => {
@@ -21,7 +21,7 @@ interface Round {
 /** Runs the child until it has reported `commits` commits, then SIGKILLs it; returns what it said. */
 function runChild(optionsJson: string, start: number, commits: number): Promise<Round> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'crash-child.js'), optionsJson, String(start)], {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'testing', 'crash-child.js'), optionsJson, String(start)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const round: Round = { committed: [], ackIssued: new Map(), acked: new Set(), attempted: 0 };

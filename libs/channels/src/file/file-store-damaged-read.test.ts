@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, test } from 'node:test';
 import { bodies, numbered } from '../testing/store-contract.js';
-import { LEVEL, makeStore, recordOffsets, segmentFiles, tempDir, testOptions } from './test-support.js';
+import { LEVEL, makeStore, recordOffsets, segmentFiles, tempDir, testOptions } from '../testing/file-fixtures.js';
 
 /*
  * A batch damaged on disk after it was written and covered by a checkpoint is only found when a

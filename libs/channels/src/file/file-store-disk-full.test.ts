@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { decodeBatch, encodeBatch, frameBatch, type SluiceError, type StoredBatch } from '@sluice/core';
-import { LEVEL, makeStore, segmentFiles, tempDir, testOptions } from './test-support.js';
+import { LEVEL, makeStore, segmentFiles, tempDir, testOptions } from '../testing/file-fixtures.js';
 
 const mounts: string[] = [];
 const roots: string[] = [];

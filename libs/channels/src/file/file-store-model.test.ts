@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { bodies, numbered } from '../testing/store-contract.js';
-import type { FileChannelStore } from './file-store.js';
-import { makeStore, tempDir, testOptions } from './test-support.js';
+import type { CrashableFileStore } from '../testing/crashable-file-store.js';
+import { makeStore, tempDir, testOptions } from '../testing/file-fixtures.js';
 
 const roots: string[] = [];
 after(() => {
@@ -51,7 +51,7 @@ test('random commit/take/ack/nack/checkpoint/reopen/crash sequences match a refe
         readCacheBytes: noCache ? 0 : undefined, // without a cache every take reads the log back
         createMissing: [path.join(root, 'checkpoint'), ...dirs],
       });
-      let store: FileChannelStore = makeStore(options).store;
+      let store: CrashableFileStore = makeStore(options).store;
       await store.open();
       // Reference: committed, unacknowledged events in commit order, each queued or leased.
       let queued: number[] = [];

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { bodies, numbered } from '../testing/store-contract.js';
-import { LEVEL, makeStore, recordOffsets, recordsEnd, segmentFiles, tempDir, testOptions } from './test-support.js';
+import { LEVEL, makeStore, recordOffsets, recordsEnd, segmentFiles, tempDir, testOptions } from '../testing/file-fixtures.js';
 
 const roots: string[] = [];
 after(() => {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { bodies, describeStoreContract, numbered } from '../testing/store-contract.js';
-import { makeStore, tempDir, testOptions } from './test-support.js';
+import { makeStore, tempDir, testOptions } from '../testing/file-fixtures.js';
 
 const roots: string[] = [];
 after(() => {

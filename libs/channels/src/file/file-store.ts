@@ -146,10 +146,10 @@ export class FileChannelStore implements ChannelStore {
   readonly capacity: number;
   private state = new QueueState();
   private readonly logger: Logger;
-  private readonly counters: Counters;
-  private locks: DirLock[] = [];
-  private segments = new Map<number, Segment>();
-  private dirs: DataDir[] = [];
+  protected readonly counters: Counters;
+  protected locks: DirLock[] = [];
+  protected segments = new Map<number, Segment>();
+  protected dirs: DataDir[] = [];
   private rr = 0;
   private nextPutSeq = 0;
   private nextSegId = 1;
@@ -164,18 +164,18 @@ export class FileChannelStore implements ChannelStore {
   private cacheBytes = 0;
   private readonly cacheLimit: number;
   private readonly dedupWindow: number;
-  private loading = new Map<Entry, Promise<StoredBatch>>();
+  protected loading = new Map<Entry, Promise<StoredBatch>>();
   /** Batches whose read-back failed its checksum, with why (see take()). */
   private readonly damaged = new Map<Entry, string>();
   private repairs = 0;
-  private phase: 'new' | 'opening' | 'open' | 'closing' | 'closed' = 'new';
+  protected phase: 'new' | 'opening' | 'open' | 'closing' | 'closed' = 'new';
   private fatal: Error | undefined;
   private changes = 0;
   /** The checkpoint running, resolving true once written (segments deleted), false when it failed. */
-  private checkpointing: Promise<boolean> | undefined;
+  protected checkpointing: Promise<boolean> | undefined;
   /** Checkpoints run early below minimumRequiredSpace: when the last one started, the gap before the next. */
   private early = { at: Number.NEGATIVE_INFINITY, gap: EARLY_CHECKPOINT_MS, logged: false };
-  private timers: NodeJS.Timeout[] = [];
+  protected timers: NodeJS.Timeout[] = [];
   private diskFullLogged = false;
   private lowSpaceLogged = false;
 
@@ -905,24 +905,6 @@ export class FileChannelStore implements ChannelStore {
     this.phase = 'closed';
     this.counters.set('Open', 0);
     this.logger.info({ events: this.state.size }, 'File channel closed.');
-  }
-
-  /**
-   * For tests: stops as a kill -9 would. Nothing more is written (queued records are dropped,
-   * pending commits and acks never settle), no checkpoint, lock files stay behind. Resolves once
-   * I/O already in flight has finished and the files are closed.
-   */
-  async simulateCrash(): Promise<void> {
-    this.phase = 'closed';
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
-    await Promise.all(this.dirs.map((d) => d.writer.kill()));
-    await Promise.allSettled([...this.loading.values()]);
-    await this.checkpointing?.catch(() => undefined);
-    for (const s of this.segments.values()) s.close();
-    for (const l of this.locks) l.abandon();
-    this.locks = [];
-    this.counters.set('Open', 0);
   }
 
   private releaseAll(): void {

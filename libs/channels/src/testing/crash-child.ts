@@ -1,11 +1,11 @@
 /**
- * A child process for the SIGKILL test (file-store-crash.test.ts): opens a store on the options
+ * A child process for the SIGKILL test (file/file-store-crash.test.ts): opens a store on the options
  * given as JSON in argv[2], commits numbered events in batches (several in flight), takes and
  * acks some, and reports every step on stdout *after* it completed, until it is killed.
  */
 import { Counters, decodeBatch, encodeBatch, frameBatch } from '@sluice/core';
 import pino from 'pino';
-import { FileChannelStore, type FileStoreOptions } from './file-store.js';
+import { FileChannelStore, type FileStoreOptions } from '../file/file-store.js';
 
 const options = JSON.parse(process.argv[2]!) as FileStoreOptions;
 const start = Number(process.argv[3] ?? 0);

@@ -3,8 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
 import { Counters, type Logger } from '@sluice/core';
-import { FileChannelStore, type FileStoreOptions } from './file-store.js';
-import { RECORD_HEADER_SIZE, RECORD_MAGIC, SEGMENT_HEADER_SIZE } from './record-format.js';
+import type { FileStoreOptions } from '../file/file-store.js';
+import { RECORD_HEADER_SIZE, RECORD_MAGIC, SEGMENT_HEADER_SIZE } from '../file/record-format.js';
+import { CrashableFileStore } from './crashable-file-store.js';
 
 /** A log line as pino writes it. */
 export interface LogLine {
@@ -47,10 +48,10 @@ export function testOptions(root: string, overrides: Partial<FileStoreOptions> =
 }
 
 /** A store over `options` with a capturing logger and fresh counters (not opened). */
-export function makeStore(options: FileStoreOptions): { store: FileChannelStore; lines: LogLine[]; counters: Counters } {
+export function makeStore(options: FileStoreOptions): { store: CrashableFileStore; lines: LogLine[]; counters: Counters } {
   const { logger, lines } = captureLogger();
   const counters = new Counters();
-  return { store: new FileChannelStore(options, { logger, counters }), lines, counters };
+  return { store: new CrashableFileStore(options, { logger, counters }), lines, counters };
 }
 
 /** Segment files (`log-N`) under a directory, by full path, in id order. */

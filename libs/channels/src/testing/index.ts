@@ -1,0 +1,1 @@
+export { slowDiskFileChannel } from './slow-disk.js';
