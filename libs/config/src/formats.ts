@@ -2,8 +2,8 @@
  * Strict value formats for component keys. A value either parses exactly or is refused with a
  * description of what was expected; nothing is guessed ("10abc" is not 10, "yes" is not true).
  *
- * The same rules are registered with convict (`registerConvictFormats`), which applies them to
- * defaults and re-checks every typed value when it builds a component's configuration.
+ * The same rules are registered with convict (`registerConvictFormats`), which coerces and
+ * validates every value of a component's configuration with them (convict-config.ts).
  */
 import convict from 'convict';
 import type { FormatName, KeySpec } from './spec.js';
@@ -132,34 +132,76 @@ export function parseValue(spec: FormatSpec, raw: string): ParseResult {
   return problem === undefined ? parsed : { ok: false, expected: problem };
 }
 
-/** The name under which a format is registered with convict. */
-export function convictFormatName(format: FormatName | readonly string[]): string {
-  return typeof format === 'string' ? `sluice-${format}` : 'sluice-enum';
+/** A value a format refused: its key and what was expected instead. */
+export interface KeyProblem {
+  readonly key: string;
+  readonly expected: string;
 }
 
-/** The schema-item field that carries a key's own spec (bounds, enum values) to the convict validator. */
+/** What a schema item carries to the convict validator: its Flume key and its format's spec. */
+interface ConvictSpec extends FormatSpec {
+  readonly key: string;
+}
+
+/** The name under which a format is registered with convict; each enum's value list has its own. */
+export function convictFormatName(format: FormatName | readonly string[]): string {
+  if (typeof format === 'string') return `sluice-${format}`;
+  const name = `sluice-enum:${format.join('|')}`;
+  if (!registeredEnums.has(name)) {
+    convict.addFormat({
+      name,
+      validate: validator,
+      // Matched case-insensitively, normalised to the listed spelling; anything else is left for the validator to refuse.
+      coerce: (raw: unknown) => (typeof raw === 'string' ? (format.find((v) => v.toLowerCase() === raw.toLowerCase()) ?? raw) : raw),
+    });
+    registeredEnums.add(name);
+  }
+  return name;
+}
+
+/** The schema-item field that carries a key's own spec (its key, bounds, enum values) to the convict validator. */
 export const CONVICT_SPEC_FIELD = 'sluiceSpec';
 
+const registeredEnums = new Set<string>();
 let registered = false;
+let collecting: KeyProblem[] | undefined;
+
+/** The convict validator of every strict format: the key's own spec is in the schema item. */
+function validator(value: unknown, schema: convict.SchemaObj): void {
+  const own = (schema as Record<string, unknown>)[CONVICT_SPEC_FIELD] as ConvictSpec;
+  const problem = checkValue(own, value);
+  if (problem === undefined) return;
+  collecting?.push({ key: own.key, expected: problem });
+  throw new Error(`must be ${problem}`);
+}
 
 /**
- * Registers every strict format with convict (idempotent). Each validator reads the key's
- * bounds and enum values from the schema item's `sluiceSpec` field; each coercer turns a string
+ * Runs a convict validation and returns every value the strict formats refused, by key. A
+ * validation that fails for another reason (a schema convict itself refuses) is a bug: it throws.
+ */
+export function collectProblems(validate: () => void): KeyProblem[] {
+  const problems: KeyProblem[] = [];
+  collecting = problems;
+  try {
+    validate();
+  } catch (err) {
+    if (problems.length === 0) throw err;
+  } finally {
+    collecting = undefined;
+  }
+  return problems;
+}
+
+/**
+ * Registers every strict format with convict (idempotent). Each coercer turns the text of a value
  * into the typed value, or leaves it unchanged for the validator to refuse.
  */
 export function registerConvictFormats(): void {
   if (registered) return;
-  const validatorFor =
-    (format: FormatName | readonly string[]) =>
-    (value: unknown, schema: convict.SchemaObj): void => {
-      const own = (schema as Record<string, unknown>)[CONVICT_SPEC_FIELD] as FormatSpec | undefined;
-      const problem = checkValue(own ?? { format }, value);
-      if (problem !== undefined) throw new Error(`must be ${problem}`);
-    };
   for (const format of FORMAT_NAMES) {
     convict.addFormat({
       name: convictFormatName(format),
-      validate: validatorFor(format),
+      validate: validator,
       coerce: (raw: unknown) => {
         if (typeof raw !== 'string') return raw;
         const parsed = parseFormat(format, raw);
@@ -167,6 +209,5 @@ export function registerConvictFormats(): void {
       },
     });
   }
-  convict.addFormat({ name: convictFormatName([]), validate: validatorFor([]) });
   registered = true;
 }

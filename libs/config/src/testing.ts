@@ -24,3 +24,4 @@ export function configFor<S extends KeySpecs>(spec: ComponentSpec<S>, values: Re
   if (errors.length > 0) throw new Error(`invalid test config: ${errors.join('; ')}`);
   return config;
 }
+export { fakeFactories } from './test-support/fake-factories.js';

@@ -108,20 +108,38 @@ describe('loadAgentConfig: a realistic Flume configuration', () => {
       ],
     );
     const tail = t.sources[0]!;
-    assert.deepEqual(tail.config, { command: 'tail -F /var/log/app.log', shell: null, restart: false, batchSize: 50 });
+    assert.deepEqual(tail.config, {
+      command: 'tail -F /var/log/app.log',
+      shell: '',
+      restart: false,
+      restartThrottle: 10000,
+      logStdErr: false,
+      batchSize: 50,
+      batchTimeout: 3000,
+      charset: 'UTF-8',
+      maxLineLength: 16777216,
+    });
     assert.deepEqual(tail.selector, { name: 'tail', type: 'replicating', config: { optional: ['mem2'] }, line: lineOf(REALISTIC, 'selector.type') });
     assert.deepEqual(tail.interceptors, [
       { name: 'ts', type: 'timestamp', config: { headerName: 'timestamp', preserveExisting: false }, line: lineOf(REALISTIC, 'ts.type') },
       { name: 'st', type: 'static', config: { key: 'datacenter', value: 'NYC_01', preserveExisting: true }, line: lineOf(REALISTIC, 'st.type') },
     ]);
-    assert.deepEqual(t.sources[1]!.config, { bind: '127.0.0.1', port: 44444, 'ack-every-event': true, 'max-line-length': 512 });
+    assert.deepEqual(t.sources[1]!.config, {
+      bind: '127.0.0.1',
+      port: 44444,
+      'max-line-length': 512,
+      'ack-every-event': true,
+      encoding: 'utf-8',
+      maxConnections: 1000,
+      batchSize: 100,
+    });
     assert.deepEqual(t.sources[1]!.interceptors, []);
   });
 
   it('resolves channels with defaults and the canonical type spelling', () => {
     assert.deepEqual(result.topology!.channels, [
-      { name: 'mem1', type: 'memory', durability: 'volatile', config: { capacity: 10000, transactionCapacity: 1000, byteCapacity: 0, 'keep-alive': 3 }, line: lineOf(REALISTIC, 'mem1.type') },
-      { name: 'mem2', type: 'memory', durability: 'volatile', config: { capacity: 100, transactionCapacity: 100, byteCapacity: 0, 'keep-alive': 3 }, line: lineOf(REALISTIC, 'mem2.type') },
+      { name: 'mem1', type: 'memory', durability: 'volatile', config: { capacity: 10000, transactionCapacity: 1000, 'keep-alive': 3, byteCapacity: 0, byteCapacityBufferPercentage: 20 }, line: lineOf(REALISTIC, 'mem1.type') },
+      { name: 'mem2', type: 'memory', durability: 'volatile', config: { capacity: 100, transactionCapacity: 100, 'keep-alive': 3, byteCapacity: 0, byteCapacityBufferPercentage: 20 }, line: lineOf(REALISTIC, 'mem2.type') },
     ]);
   });
 
@@ -132,9 +150,11 @@ describe('loadAgentConfig: a realistic Flume configuration', () => {
       'sink.directory': '/var/spool/out',
       'sink.rollInterval': 30,
       'sink.batchSize': 100,
-      'sink.pathManager': 'DEFAULT',
+      'sink.pathManager': 'default',
       'sink.pathManager.prefix': 'app-',
       'sink.pathManager.extension': '',
+      'sink.serializer': 'TEXT',
+      'sink.serializer.appendNewline': true,
     });
   });
 
@@ -434,7 +454,7 @@ describe('loadAgentConfig: batch sizes against transactionCapacity', () => {
   });
 
   it('an equal batchSize is fine', () => {
-    const r = load(`${MINIMAL}a1.channels.c1.transactionCapacity = 10\na1.sources.r1.batchSize = 10\n`);
+    const r = load(`${MINIMAL}a1.channels.c1.transactionCapacity = 10\na1.sources.r1.batchSize = 10\na1.sinks.k1.batchSize = 10\n`);
     assert.deepEqual(r.diagnostics, []);
   });
 

@@ -1,11 +1,11 @@
 /**
- * Validates one component's properties against its type's spec: every value through its strict
- * format, required keys, unknown keys (with a "did you mean"), then the spec's own cross-key check.
+ * Validates one component's properties against its type's spec: unknown keys (with a "did you
+ * mean"), every value through its strict format (by convict, the one validator of values),
+ * required keys, then the checks every channel shares and the spec's own cross-key check.
  */
 import { channelCapacityProblems } from './channel-keys.js';
-import { buildConfig, type DeclaredKey } from './convict-config.js';
+import { convictConfig, type DeclaredKey } from './convict-config.js';
 import type { Report } from './diagnostic.js';
-import { parseValue } from './formats.js';
 import { KIND_LABEL } from './registry.js';
 import type { ComponentSpec, KeySpec } from './spec.js';
 import { maskValue } from './secrets.js';
@@ -66,10 +66,18 @@ export function reportUnknownKey(
  * value, a required key or the spec's check failed. Every problem goes to `report`.
  */
 export function validateComponent(c: ComponentCheck, report: Report): Record<string, unknown> | undefined {
+  // Reported in line order, whichever step found them.
+  const found: Parameters<Report>[] = [];
+  const config = validate(c, (...d) => found.push(d));
+  for (const d of found.sort((a, b) => a[1] - b[1])) report(...d);
+  return config;
+}
+
+function validate(c: ComponentCheck, report: Report): Record<string, unknown> | undefined {
   const { spec } = c;
   const what = `the ${spec.type} ${KIND_LABEL[spec.kind]}`;
   const declared: DeclaredKey[] = Object.entries(spec.keys).map(([key, keySpec]) => ({ key, spec: keySpec }));
-  const values = new Map<string, unknown>();
+  const values = new Map<string, string>();
   const present = new Set<string>();
   let failed = false;
 
@@ -86,24 +94,26 @@ export function validateComponent(c: ComponentCheck, report: Report): Record<str
       reportUnknownKey(report, c.strict, c.prefix + p.key, p.line, what, candidates, p.key);
       continue;
     }
-    const parsed = parseValue(keySpec, p.value);
-    if (!parsed.ok) {
-      report('error', p.line, `${c.prefix}${p.key}: invalid value ${JSON.stringify(maskValue(p.key, p.value))}, expected ${parsed.expected}`);
-      failed = true;
-      continue;
-    }
-    values.set(p.key, parsed.value);
+    values.set(p.key, p.value);
   }
 
+  const built = convictConfig(declared, values);
+  if (!built.ok) {
+    for (const { key, expected } of built.problems) {
+      const p = c.props.findLast((x) => x.key === key);
+      // Defaults were checked against their formats when the registry was built.
+      if (p === undefined) throw new Error(`${what}: the default of ${key} is not ${expected} (a bug in its spec)`);
+      report('error', p.line, `${c.prefix}${key}: invalid value ${JSON.stringify(maskValue(key, p.value))}, expected ${expected}`);
+    }
+  }
   for (const [key, keySpec] of Object.entries(spec.keys)) {
     if (keySpec.default === undefined && !present.has(key)) {
       report('error', c.line, `${c.prefix}${key}: required by ${what} but missing`);
       failed = true;
     }
   }
-  if (failed) return undefined;
-
-  const config = buildConfig(declared, values);
+  if (failed || !built.ok) return undefined;
+  const { config } = built;
   const problems = [...(spec.kind === 'channel' ? channelCapacityProblems(config) : []), ...(spec.check?.(config) ?? [])];
   for (const message of problems) report('error', c.line, `${c.prefix.replace(/\.$/, '')}: ${message}`);
   if (problems.length > 0) return undefined;

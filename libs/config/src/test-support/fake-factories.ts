@@ -1,6 +1,8 @@
 /**
- * Small stand-ins for the real component factories, for the config lib's own tests: they carry
- * the specs (keys, defaults, aliases, checks) of Flume's components, and no implementation.
+ * Small stand-ins for the real component factories, for the config lib's own tests (which cannot
+ * depend on the component libs): the declarations of the real factories (keys, formats, defaults,
+ * aliases, batch size keys, resources) without their implementation. A test of the runtime's
+ * registry checks that each declares what its real factory declares.
  */
 import type {
   AnyFactory,
@@ -20,7 +22,8 @@ export function notInConfigTests(): never {
 
 const MEMORY_KEYS = {
   ...channelKeys({ capacity: 100, transactionCapacity: 100 }),
-  byteCapacity: { format: 'int', default: 0, doc: 'Most body bytes held (0 = no limit).', min: 0 },
+  byteCapacity: { format: 'int', default: 0, defaultDoc: '80% of the worker heap', doc: 'Most body bytes held (0 = no limit).', min: 0 },
+  byteCapacityBufferPercentage: { format: 'int', default: 20, min: 0, max: 100, doc: 'Reserve for headers.' },
 } as const satisfies KeySpecs;
 
 export const fakeMemoryChannel: ChannelFactory<typeof MEMORY_KEYS> = {
@@ -35,7 +38,7 @@ export const fakeMemoryChannel: ChannelFactory<typeof MEMORY_KEYS> = {
 
 const SEQ_KEYS = {
   batchSize: { format: 'int', default: 1, doc: 'Events per batch.', min: 1 },
-  totalEvents: { format: 'int', default: Number.MAX_SAFE_INTEGER, doc: 'Events to generate.', min: 0 },
+  totalEvents: { format: 'int', default: Number.MAX_SAFE_INTEGER, doc: 'Events to generate.', min: 0, max: Number.MAX_SAFE_INTEGER },
 } as const satisfies KeySpecs;
 
 export const fakeSeqSource: SourceFactory<typeof SEQ_KEYS> = {
@@ -50,9 +53,14 @@ export const fakeSeqSource: SourceFactory<typeof SEQ_KEYS> = {
 
 const EXEC_KEYS = {
   command: { format: 'string', default: undefined, doc: 'Command to run.' },
-  shell: { format: 'string', default: null, doc: 'Shell to run the command with.' },
+  shell: { format: 'string', default: '', doc: 'Shell to run the command with.' },
   restart: { format: 'bool', default: false, doc: 'Restart the command when it exits.' },
+  restartThrottle: { format: 'int', default: 10000, min: 0, doc: 'Milliseconds before a restart.' },
+  logStdErr: { format: 'bool', default: false, doc: 'Log the command\'s stderr.' },
   batchSize: { format: 'int', default: 20, doc: 'Lines per batch.', min: 1 },
+  batchTimeout: { format: 'int', default: 3000, min: 1, doc: 'Milliseconds before a partial batch goes.' },
+  charset: { format: 'string', default: 'UTF-8', doc: 'Charset of the output.' },
+  maxLineLength: { format: 'int', default: 16777216, min: 1, doc: 'Longest line.' },
 } as const satisfies KeySpecs;
 
 export const fakeExecSource: SourceFactory<typeof EXEC_KEYS> = {
@@ -68,8 +76,11 @@ export const fakeExecSource: SourceFactory<typeof EXEC_KEYS> = {
 const NETCAT_KEYS = {
   bind: { format: 'host', default: undefined, doc: 'Address to listen on.' },
   port: { format: 'port', default: undefined, doc: 'Port to listen on.' },
-  'ack-every-event': { format: 'bool', default: true, doc: 'Answer OK per line.' },
   'max-line-length': { format: 'int', default: 512, doc: 'Longest line in bytes.', min: 1 },
+  'ack-every-event': { format: 'bool', default: true, doc: 'Answer OK per line.' },
+  encoding: { format: 'string', default: 'utf-8', doc: 'Charset of the lines.' },
+  maxConnections: { format: 'int', default: 1000, min: 1, doc: 'Most connections at once.' },
+  batchSize: { format: 'int', default: 100, min: 1, doc: 'Lines per batch.' },
 } as const satisfies KeySpecs;
 
 export const fakeNetcatSource: SourceFactory<typeof NETCAT_KEYS> = {
@@ -78,12 +89,14 @@ export const fakeNetcatSource: SourceFactory<typeof NETCAT_KEYS> = {
   aliases: ['org.apache.flume.source.NetcatSource'],
   doc: 'Lines over TCP.',
   keys: NETCAT_KEYS,
+  batchSizeKey: 'batchSize',
   resources: (c) => [{ kind: 'tcp-port', host: c.bind, port: c.port, key: 'port' }],
   create: notInConfigTests,
 };
 
 const LOGGER_KEYS = {
   maxBytesToLog: { format: 'int', default: 16, doc: 'Body bytes shown per event.', min: 0 },
+  batchSize: { format: 'int', default: 100, min: 1, doc: 'Events per delivery.' },
 } as const satisfies KeySpecs;
 
 export const fakeLoggerSink: SinkFactory<typeof LOGGER_KEYS> = {
@@ -92,6 +105,7 @@ export const fakeLoggerSink: SinkFactory<typeof LOGGER_KEYS> = {
   aliases: ['org.apache.flume.sink.LoggerSink'],
   doc: 'Logs events.',
   keys: LOGGER_KEYS,
+  batchSizeKey: 'batchSize',
   create: notInConfigTests,
 };
 
@@ -99,9 +113,26 @@ const FILE_ROLL_KEYS = {
   'sink.directory': { format: 'string', default: undefined, doc: 'Output directory.' },
   'sink.rollInterval': { format: 'int', default: 30, doc: 'Seconds per file (0 = never roll).', min: 0 },
   'sink.batchSize': { format: 'int', default: 100, doc: 'Events per batch.', min: 1 },
-  'sink.pathManager': { format: ['DEFAULT', 'ROLLTIME'], default: 'DEFAULT', doc: 'File naming.' },
+  'sink.pathManager': {
+    format: ['default', 'org.apache.flume.formatter.output.DefaultPathManager$Builder', 'rolltime', 'org.apache.flume.formatter.output.RollTimePathManager$Builder'],
+    default: 'default',
+    doc: 'File naming.',
+  },
   'sink.pathManager.prefix': { format: 'string', default: '', doc: 'File name prefix.' },
   'sink.pathManager.extension': { format: 'string', default: '', doc: 'File name extension.' },
+  'sink.serializer': {
+    format: [
+      'TEXT',
+      'org.apache.flume.serialization.BodyTextEventSerializer$Builder',
+      'header_and_text',
+      'org.apache.flume.serialization.HeaderAndBodyTextEventSerializer$Builder',
+      'avro_event',
+      'org.apache.flume.serialization.FlumeEventAvroEventSerializer$Builder',
+    ],
+    default: 'TEXT',
+    doc: 'How events are written.',
+  },
+  'sink.serializer.appendNewline': { format: 'bool', default: true, doc: 'A newline after each body.' },
 } as const satisfies KeySpecs;
 
 export const fakeFileRollSink: SinkFactory<typeof FILE_ROLL_KEYS> = {

@@ -136,6 +136,7 @@ export const netcatSource: SourceFactory<typeof NETCAT_KEYS> = {
   aliases: ['org.apache.flume.source.NetcatSource'],
   doc: 'A TCP server: one event per `\\n`-terminated line (the `\\n` dropped, a `\\r` before it kept); `OK` per line once committed.',
   keys: NETCAT_KEYS,
+  batchSizeKey: 'batchSize',
   resources: (config) => [{ kind: 'tcp-port', host: config.bind, port: config.port, key: 'port' }],
   check(config) {
     const error = charsetError('encoding', config.encoding);
