@@ -17,18 +17,27 @@ export default [
           depConstraints: [
             { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:core'] },
             { sourceTag: 'type:config', onlyDependOnLibsWithTags: ['type:core'] },
-            { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:core'] },
-            { sourceTag: 'type:metrics', onlyDependOnLibsWithTags: ['type:core'] },
-            { sourceTag: 'type:component', onlyDependOnLibsWithTags: ['type:core', 'type:config', 'type:transport'] },
+            { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:core', 'type:testkit'] },
+            { sourceTag: 'type:metrics', onlyDependOnLibsWithTags: ['type:core', 'type:testkit'] },
+            { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:core', 'type:config'] },
+            { sourceTag: 'type:component', onlyDependOnLibsWithTags: ['type:core', 'type:config', 'type:transport', 'type:testkit'] },
             {
               sourceTag: 'type:runtime',
-              onlyDependOnLibsWithTags: ['type:core', 'type:config', 'type:transport', 'type:metrics', 'type:component'],
+              onlyDependOnLibsWithTags: ['type:core', 'type:config', 'type:transport', 'type:metrics', 'type:component', 'type:testkit'],
             },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:core', 'type:config', 'type:runtime', 'type:transport', 'type:metrics', 'type:component'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:core', 'type:config', 'type:transport', 'type:metrics', 'type:component', 'type:runtime'] },
           ],
         },
       ],
+    },
+  },
+  {
+    // The test kit is for tests: the product never loads it.
+    files: ['libs/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**', '**/*test-support.ts', 'libs/testkit/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: '@sluice/testkit', message: 'the test kit is for tests only' }] }],
     },
   },
 ];

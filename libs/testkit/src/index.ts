@@ -1,0 +1,5 @@
+/** @sluice/testkit: what the libs' tests share; never part of the product. */
+export { fakeContext, NO_ABORT, type FakeContext } from './fake-context.js';
+export { LEVEL, logged, memoryLogger, type LogRecord } from './memory-logger.js';
+export { describeSinkContract, type SinkContractOptions, type SinkUnderTest } from './sink-contract.js';
+export { waitUntil } from './wait-until.js';
