@@ -46,6 +46,6 @@ test('header_and_text writes Map.toString headers, a space, the body', () => {
     { headers: { a: '1', b: 'x y' }, body: Buffer.from('first') },
     { headers: {}, body: Buffer.from('second') },
   ]);
-  assert.equal(headerAndTextPayload(batch, true).toString(), '{a=1, b=x y} first\n{} second\n');
-  assert.equal(headerAndTextPayload(batch, false).toString(), '{a=1, b=x y} first{} second');
+  assert.equal(headerAndTextPayload(batch.bytes, true).toString(), '{a=1, b=x y} first\n{} second\n');
+  assert.equal(headerAndTextPayload(batch.bytes, false).toString(), '{a=1, b=x y} first{} second');
 });
