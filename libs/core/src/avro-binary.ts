@@ -36,7 +36,7 @@ export class AvroReader {
     throw this.malformed(why);
   }
 
-  /** A zig-zag varint (Avro int or long) of at most 10 bytes, exact up to 2^53. */
+  /** A zig-zag varint (Avro int or long) of at most 10 bytes, exact for magnitudes up to 2^52. */
   long(what = 'varint'): number {
     const buf = this.buf;
     const p = this.pos;
