@@ -108,7 +108,7 @@ export class AvroReader {
     return count;
   }
 
-  /** `long` past its one-byte fast path (kept apart so that `long` stays small enough to inline). */
+  /** `long` past its one- and two-byte fast paths (kept apart so that `long` stays small enough to inline). */
   private longerLong(what: string): number {
     const buf = this.buf;
     let p = this.pos;
