@@ -112,7 +112,10 @@ export class BatchCursor {
   }
 }
 
-/** The events of an encoded batch, each body a view of `bytes`; throws SLUICE_ERR_MALFORMED_BATCH on bytes that are not one. */
+/**
+ * The events of an encoded batch, each body a view of `bytes` (where decodeBatch copies each);
+ * throws SLUICE_ERR_MALFORMED_BATCH on bytes that are not one.
+ */
 export function readEvents(bytes: Buffer): SluiceEvent[] {
   const events: SluiceEvent[] = [];
   const c = new BatchCursor(bytes);
