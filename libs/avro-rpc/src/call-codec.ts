@@ -1,5 +1,5 @@
 import * as avro from 'avsc';
-import { AvroReader, malformed } from './avro-reader.js';
+import { CallReader, malformed } from './call-reader.js';
 import { splitIntoBuffers } from './netty-framing.js';
 import {
   HANDSHAKE_REQUEST_TYPE,
@@ -28,7 +28,7 @@ const OK_FLAG = Buffer.from([0]);
 const MATCHES: readonly HandshakeMatch[] = ['BOTH', 'CLIENT', 'NONE'];
 
 /** Reads a HandshakeRequest (decoding is hand-written and bounded; encoding uses the avsc type). */
-function readHandshakeRequest(r: AvroReader): HandshakeRequest {
+function readHandshakeRequest(r: CallReader): HandshakeRequest {
   const clientHash = r.fixed(16, 'clientHash');
   const clientProtocol = r.branch(2, 'clientProtocol') === 1 ? r.string('clientProtocol') : null;
   const serverHash = r.fixed(16, 'serverHash');
@@ -36,7 +36,7 @@ function readHandshakeRequest(r: AvroReader): HandshakeRequest {
   return { clientHash, clientProtocol, serverHash, meta };
 }
 
-function readHandshakeResponse(r: AvroReader): HandshakeResponse {
+function readHandshakeResponse(r: CallReader): HandshakeResponse {
   const match = MATCHES[r.enumIndex(3, 'match')]!;
   const serverProtocol = r.branch(2, 'serverProtocol') === 1 ? r.string('serverProtocol') : null;
   const serverHash = r.branch(2, 'serverHash') === 1 ? r.fixed(16, 'serverHash') : null;
@@ -68,7 +68,7 @@ export function encodeRequestBuffers(handshake: HandshakeRequest | null, message
 
 /** Decodes a request message; throws SLUICE_ERR_PROTOCOL when it is truncated or malformed. */
 export function decodeRequest(payload: Buffer, withHandshake: boolean): DecodedRequest {
-  const r = new AvroReader(payload);
+  const r = new CallReader(payload);
   const handshake = withHandshake ? readHandshakeRequest(r) : null;
   const meta = r.mapOfBytes('call metadata');
   const message = r.string('message name');
@@ -106,7 +106,7 @@ export interface DecodedResponse {
  * body is `none`; a bare handshake (ping) is `none` as well.
  */
 export function decodeResponse(payload: Buffer, withHandshake: boolean): DecodedResponse {
-  const r = new AvroReader(payload);
+  const r = new CallReader(payload);
   let handshake: HandshakeResponse | null = null;
   if (withHandshake) {
     handshake = readHandshakeResponse(r);

@@ -1,4 +1,6 @@
 import * as avro from 'avsc';
+import { lengthSize, writeLength } from './avro-binary.js';
+import { BatchCursor } from './batch-cursor.js';
 import { SluiceError } from './errors.js';
 import type { SluiceEvent } from './event.js';
 
@@ -151,122 +153,44 @@ export interface BatchFraming {
   readonly bodyBytes: number;
 }
 
-/** The smallest encoded event: an empty header map (one byte) and an empty body (one byte). */
-const MIN_EVENT_BYTES = 2;
 /** Framing arrays are allocated up to this many events from a batch's claimed count. */
 const PRESIZED_EVENTS = 65_536;
-
-function malformed(why: string): SluiceError {
-  return new SluiceError('SLUICE_ERR_MALFORMED_BATCH', `malformed batch: ${why}`);
-}
-
-/** Reads the zig-zag varint at `pos` of `bytes`; returns it and leaves its end in `cursor.pos`. */
-function readLong(bytes: Buffer, cursor: { pos: number }): number {
-  let pos = cursor.pos;
-  if (pos >= bytes.length) throw malformed('truncated varint');
-  const b0 = bytes[pos++]!;
-  if (b0 < 0x80) {
-    cursor.pos = pos;
-    return (b0 >>> 1) ^ -(b0 & 1);
-  }
-  let n = b0 & 0x7f;
-  let mul = 0x80;
-  for (;;) {
-    if (pos >= bytes.length) throw malformed('truncated varint');
-    const b = bytes[pos++]!;
-    n += (b & 0x7f) * mul;
-    if (b < 0x80) break;
-    mul *= 0x80;
-    if (mul > 2 ** 56) throw malformed('varint too long');
-  }
-  cursor.pos = pos;
-  return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-}
 
 /**
  * Walks the Avro array framing of a batch. Throws SLUICE_ERR_MALFORMED_BATCH on bad bytes, and
  * SLUICE_ERR_BATCH_TOO_LARGE as soon as the counts claim more than `maxEvents` (before anything
- * is allocated for them). The hot path of every channel (each PUT is walked once): one loop, a
- * one-byte fast path for varints, nothing allocated per event beyond its offsets.
+ * is allocated for them). The hot path of every channel (each PUT is walked once): nothing
+ * allocated per event beyond its offsets.
  */
 export function frameBatch(bytes: Buffer, maxEvents = Number.MAX_SAFE_INTEGER): BatchFraming {
-  const len = bytes.length;
-  const c = { pos: 0 };
+  const c = new BatchCursor(bytes);
   let starts: number[] = [];
   let ends: number[] = [];
   let bodyLens: number[] = [];
   let k = 0;
   let bodyBytes = 0;
-  for (;;) {
-    let count = readLong(bytes, c);
-    if (count === 0) break;
-    if (count < 0) {
-      count = -count;
-      readLong(bytes, c); // block size in bytes, not needed
-    }
-    // Every event takes at least two bytes (an empty header map and an empty body): a count
-    // the remaining bytes cannot carry is refused before anything is allocated for it.
-    if (count > (len - c.pos) / MIN_EVENT_BYTES) throw malformed(`${count} events claimed in ${len - c.pos} bytes`);
-    if (k + count > maxEvents) {
-      throw new SluiceError('SLUICE_ERR_BATCH_TOO_LARGE', `a batch of at least ${k + count} events exceeds the limit of ${maxEvents}`);
+  while (c.next()) {
+    const claimed = c.claimed;
+    if (claimed > maxEvents) {
+      throw new SluiceError('SLUICE_ERR_BATCH_TOO_LARGE', `a batch of at least ${claimed} events exceeds the limit of ${maxEvents}`);
     }
     if (k === 0) {
-      // Sized up front from the block's count, so that a batch of ordinary size makes no garbage
-      // growing them; past PRESIZED_EVENTS they grow with the events actually read.
-      const size = Math.min(count, PRESIZED_EVENTS);
+      // Sized up front from the first block's count (which the cursor found the bytes can
+      // carry), so that a batch of ordinary size makes no garbage growing them; past
+      // PRESIZED_EVENTS they grow with the events actually read.
+      const size = Math.min(claimed, PRESIZED_EVENTS);
       starts = new Array<number>(size);
       ends = new Array<number>(size);
       bodyLens = new Array<number>(size);
     }
-    for (let i = 0; i < count; i++) {
-      starts[k] = c.pos;
-      // headers: map<string>, itself a sequence of blocks
-      for (;;) {
-        let entries = readLong(bytes, c);
-        if (entries === 0) break;
-        if (entries < 0) {
-          entries = -entries;
-          readLong(bytes, c);
-        }
-        // A key and a value take at least one byte each.
-        if (2 * entries > len - c.pos) throw malformed(`${entries} headers claimed in ${len - c.pos} bytes`);
-        for (let j = 0; j < 2 * entries; j++) {
-          const n = readLong(bytes, c);
-          if (n < 0 || c.pos + n > len) throw malformed('length past the end of the batch');
-          c.pos += n;
-        }
-      }
-      const bodyLen = readLong(bytes, c);
-      if (bodyLen < 0 || c.pos + bodyLen > len) throw malformed('length past the end of the batch');
-      c.pos += bodyLen;
-      bodyBytes += bodyLen;
-      bodyLens[k] = bodyLen;
-      ends[k++] = c.pos;
-    }
+    const end = c.end;
+    const bodyLen = end - c.bodyStart;
+    starts[k] = c.start;
+    ends[k] = end;
+    bodyLens[k++] = bodyLen;
+    bodyBytes += bodyLen;
   }
-  if (c.pos !== len) throw malformed('trailing bytes after the array');
   return { starts, ends, bodyLens, bodyBytes };
-}
-
-/**
- * Writes the Avro (zig-zag varint) encoding of a non-negative length or count `n` into `buf` at
- * `pos` (up to 10 bytes; the caller makes room); returns the position after it.
- */
-export function writeLength(buf: Uint8Array, pos: number, n: number): number {
-  let z = n * 2;
-  while (z >= 0x80) {
-    buf[pos++] = (z % 0x80) | 0x80;
-    z = Math.floor(z / 0x80);
-  }
-  buf[pos++] = z;
-  return pos;
-}
-
-/** How many bytes `writeLength(…, n)` writes. */
-export function lengthSize(n: number): number {
-  let size = 1;
-  for (let z = n * 2; z >= 0x80; z = Math.floor(z / 0x80)) size++;
-  return size;
 }
 
 const EMPTY_BATCH = Buffer.from([0]);

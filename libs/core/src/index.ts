@@ -1,4 +1,7 @@
+export * from './avro-binary.js';
+export * from './batch-builder.js';
 export * from './batch-codec.js';
+export * from './batch-cursor.js';
 export * from './batch.js';
 export * from './component.js';
 export * from './connection-slots.js';

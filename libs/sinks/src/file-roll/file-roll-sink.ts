@@ -92,7 +92,7 @@ export class FileRollSink implements Sink {
     const kind = PATH_MANAGERS[config['sink.pathManager'] as keyof typeof PATH_MANAGERS] as PathManagerKind;
     this.paths = new PathManager(kind, config['sink.pathManager.prefix'], config['sink.pathManager.extension']);
     const appendNewline = config['sink.serializer.appendNewline'];
-    if (serializerKind(config) === 'header_and_text') this.serialize = (batch) => headerAndTextPayload(batch, appendNewline);
+    if (serializerKind(config) === 'header_and_text') this.serialize = (batch) => headerAndTextPayload(batch.bytes, appendNewline);
     else if (serializerKind(config) === 'TEXT') {
       this.serialize = (batch) => {
         if (this.scratch.length < batch.bytes.length) this.scratch = Buffer.allocUnsafe(batch.bytes.length);

@@ -32,12 +32,14 @@ test('textPayload reads arrays written in several blocks', () => {
   assert.equal(textPayload(twoBlocks, true).toString(), 'one\ntwo\nthree\n');
 });
 
-test('textPayload rejects bytes that are not a batch', () => {
+test('both serializers reject bytes that are not a batch', () => {
   for (const bad of [Buffer.from([0x02]), Buffer.from([0x02, 0x00, 0x10, 0x41]), Buffer.from([0x00, 0x00])]) {
-    assert.throws(
-      () => textPayload(bad, true),
-      (err: unknown) => err instanceof SluiceError && err.code === 'SLUICE_ERR_MALFORMED_BATCH',
-    );
+    for (const serialize of [textPayload, headerAndTextPayload]) {
+      assert.throws(
+        () => serialize(bad, true),
+        (err: unknown) => err instanceof SluiceError && err.code === 'SLUICE_ERR_MALFORMED_BATCH',
+      );
+    }
   }
 });
 
@@ -46,6 +48,6 @@ test('header_and_text writes Map.toString headers, a space, the body', () => {
     { headers: { a: '1', b: 'x y' }, body: Buffer.from('first') },
     { headers: {}, body: Buffer.from('second') },
   ]);
-  assert.equal(headerAndTextPayload(batch, true).toString(), '{a=1, b=x y} first\n{} second\n');
-  assert.equal(headerAndTextPayload(batch, false).toString(), '{a=1, b=x y} first{} second');
+  assert.equal(headerAndTextPayload(batch.bytes, true).toString(), '{a=1, b=x y} first\n{} second\n');
+  assert.equal(headerAndTextPayload(batch.bytes, false).toString(), '{a=1, b=x y} first{} second');
 });

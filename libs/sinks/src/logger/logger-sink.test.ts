@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Batch, SluiceError } from '@sluice/core';
+import { Batch, encodeBatch, SluiceError, textEvent } from '@sluice/core';
 import { dumpEvent, hexDump } from './event-dump.js';
 import { loggerSink } from './logger-sink.js';
 import { configFor, fakeContext, NO_SIGNAL, takenBatch, textBatch } from '../test-support.js';
@@ -51,7 +51,11 @@ test('the sink logs one info line per event, headers inside the message only', a
 test('a batch that is not an Avro array lets the codec’s error out, logging nothing; the next batch is logged', async () => {
   const ctx = fakeContext();
   const sink = loggerSink.create(configFor(loggerSink, { batchSize: 1 }), ctx);
-  await assert.rejects(sink.deliver(new Batch(Buffer.from([0x02, 0xff]), 1), NO_SIGNAL), (err: unknown) => err instanceof SluiceError && err.code === 'SLUICE_ERR_MALFORMED_BATCH');
+  const malformed = (err: unknown) => err instanceof SluiceError && err.code === 'SLUICE_ERR_MALFORMED_BATCH';
+  await assert.rejects(sink.deliver(new Batch(Buffer.from([0x02, 0xff]), 1), NO_SIGNAL), malformed);
+  // Its first event is whole, the second is cut short.
+  const good = encodeBatch([textEvent('first'), textEvent('second')]);
+  await assert.rejects(sink.deliver(new Batch(good.subarray(0, good.length - 3), 2), NO_SIGNAL), malformed);
   assert.equal(ctx.records.length, 0);
   const ok = await sink.deliver(takenBatch([{ headers: {}, body: Buffer.from('x') }]), NO_SIGNAL);
   assert.equal(ok.status, 'ok');

@@ -1,5 +1,5 @@
 import type { Config, KeySpecs, SinkFactory } from '@sluice/config';
-import { DELIVERED, type Batch, type ComponentContext, type Delivery, type Sink } from '@sluice/core';
+import { BatchCursor, DELIVERED, type Batch, type ComponentContext, type Delivery, type Sink } from '@sluice/core';
 import { dumpEvent } from './event-dump.js';
 
 export const LOGGER_KEYS = {
@@ -32,10 +32,12 @@ export class LoggerSink implements Sink {
 
   async deliver(batch: Batch, _signal: AbortSignal): Promise<Delivery> {
     const { logger } = this.ctx;
-    // Decoded even when info is off, so that a malformed batch is never answered ok.
-    const events = batch.events();
+    // The whole batch is checked first, even when info is off: a malformed batch logs nothing
+    // and is never answered ok.
+    batch.framing();
     if (logger.isLevelEnabled('info')) {
-      for (const event of events) logger.info(`Event: ${dumpEvent(event, this.config.maxBytesToLog)}`);
+      const c = new BatchCursor(batch.bytes);
+      while (c.next()) logger.info(`Event: ${dumpEvent({ headers: c.headers(), body: c.body }, this.config.maxBytesToLog)}`);
     }
     return DELIVERED;
   }
