@@ -141,3 +141,9 @@ test('truncated or garbage bytes are rejected as malformed', () => {
   });
   assert.throws(() => decodeBatch(Buffer.from([0x05])), { code: 'SLUICE_ERR_MALFORMED_BATCH' });
 });
+
+test('decodeBatch refuses a batch claiming billions of headers at once, allocating nothing for them', () => {
+  // 3 events, then a header map block count of -2^31 (a block of 2^31 entries with a byte size).
+  const hostile = Buffer.from([0x06, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]);
+  assert.throws(() => decodeBatch(hostile), { code: 'SLUICE_ERR_MALFORMED_BATCH' });
+});

@@ -4,7 +4,8 @@ import * as avro from 'avsc';
 import fc from 'fast-check';
 import { writeLength } from './avro-binary.js';
 import { AVRO_FLUME_EVENT_SCHEMA, encodeBatch, frameBatch } from './batch-codec.js';
-import { BatchCursor, readEvents } from './batch-cursor.js';
+import { decodeBatch } from './batch-codec.js';
+import { BatchCursor } from './batch-cursor.js';
 import { SluiceError } from './errors.js';
 import type { SluiceEvent } from './event.js';
 
@@ -61,7 +62,7 @@ test('the cursor reads back exactly the events encoded, headers in order, bodies
         framing.starts.map((s, i) => [s, framing.ends[i]]),
         "each event's place in the bytes",
       );
-      assert.deepEqual(readEvents(bytes), read.map((e) => ({ headers: e.headers, body: e.body })));
+      assert.deepEqual(decodeBatch(bytes), read.map((e) => ({ headers: e.headers, body: e.body })));
     }),
     { numRuns: 200 },
   );
@@ -80,7 +81,7 @@ test('arrays in several blocks, with and without byte sizes, read as one', () =>
   p = writeLength(head, p, items.length);
   const blocks = Buffer.concat([a.subarray(0, -1), head.subarray(0, p), items, Buffer.from([0])]);
   assert.deepEqual(
-    readEvents(blocks).map((e) => [e.headers, e.body.toString()]),
+    decodeBatch(blocks).map((e) => [e.headers, e.body.toString()]),
     [
       [{ h: '1' }, 'one'],
       [{}, 'two'],
@@ -98,7 +99,7 @@ test('a header named __proto__ is a header like any other', () => {
   const headers: Record<string, string> = {};
   Object.defineProperty(headers, '__proto__', { value: 'p', enumerable: true, writable: true, configurable: true });
   headers['a'] = 'b';
-  const [event] = readEvents(encodeBatch([{ headers, body: Buffer.from('x') }]));
+  const [event] = decodeBatch(encodeBatch([{ headers, body: Buffer.from('x') }]));
   assert.deepEqual(Object.entries(event!.headers), [
     ['__proto__', 'p'],
     ['a', 'b'],
@@ -139,7 +140,7 @@ test('random and mutated bytes are either a batch or malformed, never another er
       const bytes = Buffer.from(encodeBatch(events));
       for (const [at, value] of flips) bytes[at % bytes.length] = value;
       const result = walkOrMalformed(bytes);
-      if (result !== 'malformed') assert.deepEqual(readEvents(bytes).length, result);
+      if (result !== 'malformed') assert.deepEqual(decodeBatch(bytes).length, result);
     }),
     { numRuns: 300 },
   );
@@ -171,7 +172,7 @@ test('hostile lengths and counts are refused without allocating from them', () =
   try {
     for (const bytes of hostile) {
       assert.equal(walkOrMalformed(bytes), 'malformed', bytes.toString('hex'));
-      assert.throws(() => readEvents(bytes), { code: 'SLUICE_ERR_MALFORMED_BATCH' });
+      assert.throws(() => decodeBatch(bytes), { code: 'SLUICE_ERR_MALFORMED_BATCH' });
     }
   } finally {
     spied.forEach((name, i) => ((Buffer as unknown as Record<string, unknown>)[name] = originals[i]));
@@ -188,7 +189,7 @@ test('BATCH-schema bytes avsc writes are read as avsc reads them', () => {
       const bytes = BATCH.toBuffer(events);
       const expected = (BATCH.fromBuffer(bytes) as SluiceEvent[]).map((e) => ({ headers: { ...e.headers }, body: e.body }));
       assert.deepEqual(
-        readEvents(bytes).map((e) => ({ headers: e.headers, body: Buffer.from(e.body) })),
+        decodeBatch(bytes).map((e) => ({ headers: e.headers, body: Buffer.from(e.body) })),
         expected,
       );
     }),

@@ -1,5 +1,4 @@
 import { AvroReader } from './avro-binary.js';
-import type { SluiceEvent } from './event.js';
 
 /**
  * The smallest encoded event, an empty header map and an empty body (one byte each); the
@@ -112,13 +111,3 @@ export class BatchCursor {
   }
 }
 
-/**
- * The events of an encoded batch, each body a view of `bytes` (where decodeBatch copies each);
- * throws SLUICE_ERR_MALFORMED_BATCH on bytes that are not one.
- */
-export function readEvents(bytes: Buffer): SluiceEvent[] {
-  const events: SluiceEvent[] = [];
-  const c = new BatchCursor(bytes);
-  while (c.next()) events.push({ headers: c.headers(), body: c.body });
-  return events;
-}

@@ -1,4 +1,4 @@
-import { Batch, BatchBuilder, readEvents, type SluiceEvent } from '@sluice/core';
+import { Batch, BatchBuilder, decodeBatch, type SluiceEvent } from '@sluice/core';
 import type { LineSink } from './line-splitter.js';
 
 /**
@@ -45,6 +45,6 @@ class LineBatch extends Batch {
   private lineEvents: SluiceEvent[] | undefined;
 
   override events(): readonly SluiceEvent[] {
-    return (this.lineEvents ??= readEvents(this.bytes));
+    return (this.lineEvents ??= decodeBatch(this.bytes));
   }
 }
