@@ -44,9 +44,9 @@ export interface EmitOptions {
  * (a channel that refuses the batch for good, or the worker stopping); a rejected emit is not
  * retried by the runtime. Any number of emits may be outstanding; `writable` tells when to emit more.
  *
- * Counted by the runtime (Flume's source counters): AppendBatchReceivedCount and EventReceivedCount
- * on the call, AppendBatchAcceptedCount and EventAcceptedCount on commit, ChannelWriteFail on
- * rejection. A source counts none of these.
+ * Counted by the runtime (Flume's source counters): AppendBatchReceivedCount (AppendReceivedCount
+ * when `single`) and EventReceivedCount on the call, AppendBatchAcceptedCount (AppendAcceptedCount)
+ * and EventAcceptedCount on commit, ChannelWriteFail on rejection. A source counts none of these.
  */
 export type Emit = (events: readonly SluiceEvent[], options?: EmitOptions) => Promise<void>;
 
@@ -68,7 +68,7 @@ export interface SourceContext extends ComponentContext {
    * for its answer.
    */
   readonly writable: () => boolean;
-  /** Resolves once `writable()` is true (at once when it is); never rejects. */
+  /** Resolves once `writable()` is true (at once when it is), or once the worker stops; never rejects. */
   readonly whenWritable: () => Promise<void>;
   /**
    * Tells the runtime the source runs but cannot do its job yet and is retrying (its port is
