@@ -63,7 +63,7 @@ export interface SourceContext extends ComponentContext {
   readonly emitBatch: EmitBatch;
   /**
    * True while every channel has room in the runtime's window of outstanding commits: a batch
-   * emitted now is sent at once. A source that reads at its own pace (exec, seq) reads more only
+   * emitted now is sent at once, or the moment a commit frees a slot. A source that reads at its own pace (exec, seq) reads more only
    * while writable; one driven by its clients (netcat, avro) needs not ask, as each client waits
    * for its answer.
    */

@@ -38,8 +38,8 @@ export interface ChannelWriterOptions {
  * A batch leaves the writer only committed, or rejected (past its full wait, refused for good, or
  * stopped): the writer never sends a batch again once this channel committed it.
  *
- * The window is the source's back-pressure: `writable` is false while `window` batches wait for
- * their commit. A full streak is logged once at warn, then at debug within FULL_WARN_INTERVAL_MS.
+ * The window is the source's back-pressure: `writable` is false while a full window and one batch
+ * behind it wait for their commit. A full streak is logged once at warn, then at debug within FULL_WARN_INTERVAL_MS.
  */
 export class ChannelWriter {
   private readonly queue: Entry[] = [];
@@ -80,9 +80,13 @@ export class ChannelWriter {
     return this.queue.length;
   }
 
-  /** True while fewer than `window` batches wait for their commit: a write now is sent at once. */
+  /**
+   * True while at most `window` batches wait for their commit: a batch written now is sent at once,
+   * or the moment a commit frees a slot (one batch ready behind a full window hides the time a
+   * source takes to build the next).
+   */
   get writable(): boolean {
-    return this.queue.length < this.options.window;
+    return this.queue.length <= this.options.window;
   }
 
   /** True once `close` was called. */

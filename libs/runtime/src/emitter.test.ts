@@ -161,14 +161,16 @@ test("Flume's source counters are counted once per emit; a single-event call cou
   }
 });
 
-test('writable is false while a window of commits is outstanding on any channel; whenWritable resolves on a commit', async () => {
+test('writable is false while a full window and one batch behind it wait on any channel; whenWritable resolves on a commit', async () => {
   const { channels, emitter, counters, close } = setup(['c1', 'c2'], 2);
   const c2 = channels[1]!;
   c2.hold();
   try {
     assert.equal(emitter.writable(), true);
     const emits = [emitter.emit(batch(0, 1)), emitter.emit(batch(1, 1))];
-    assert.equal(emitter.writable(), false, 'two batches outstanding on c2');
+    assert.equal(emitter.writable(), true, 'a full window, nothing behind it');
+    emits.push(emitter.emit(batch(2, 1)));
+    assert.equal(emitter.writable(), false, 'a full window and one batch behind it on c2');
     let woke = false;
     const waking = emitter.whenWritable().then(() => (woke = true));
     await new Promise((r) => setTimeout(r, 20));
@@ -177,7 +179,7 @@ test('writable is false while a window of commits is outstanding on any channel;
     await waking;
     await Promise.all(emits);
     assert.equal(emitter.writable(), true);
-    assert.equal(counters.get('EventAcceptedCount'), 2);
+    assert.equal(counters.get('EventAcceptedCount'), 3);
   } finally {
     close();
   }

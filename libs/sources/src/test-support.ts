@@ -76,6 +76,7 @@ export class FakeChannel {
     this.outstanding++;
     this.options.push(options);
     try {
+      await Promise.resolve(); // as in the runtime, a batch is never committed within the emit call
       if (this.held) {
         this.waiting++;
         await new Promise<void>((resolve) => this.releaseWaiters.push(resolve));

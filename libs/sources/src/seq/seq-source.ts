@@ -59,14 +59,15 @@ export class SeqSource implements Source {
   private async generate(): Promise<void> {
     const { batchSize, totalEvents } = this.config;
     while (this.next < totalEvents) {
-      // A macrotask per batch: a channel that commits at once cannot starve the event loop.
-      await new Promise(setImmediate);
       await this.ctx.whenWritable();
       if (this.stopped) return;
-      const count = Math.min(batchSize, totalEvents - this.next);
-      const events = sequenceBatch(this.next, count);
-      this.next += count;
-      this.ctx.emit(events).catch((err: unknown) => this.ctx.logger.error({ err, events: count }, 'A batch was not committed; its events are lost.'));
+      while (this.next < totalEvents && this.ctx.writable()) {
+        const count = Math.min(batchSize, totalEvents - this.next);
+        this.ctx.emit(sequenceBatch(this.next, count)).catch((err: unknown) => this.ctx.logger.error({ err, events: count }, 'A batch was not committed; its events are lost.'));
+        this.next += count;
+      }
+      // A macrotask between fills: a channel that commits at once cannot starve the event loop.
+      await new Promise(setImmediate);
     }
     this.ctx.logger.info({ generated: this.next }, 'sequence generator reached totalEvents');
   }
