@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SluiceError } from '@sluice/core';
-import { seqSource, sequenceBatch } from './seq-source.js';
+import { seqSource } from './seq-source.js';
+import { sequenceBatch } from './sequence-batch.js';
 import { configFor, FAKE_WINDOW, FakeChannel, fakeSourceContext, sleep, waitUntil } from '../test-support.js';
 
 function setup(values: Record<string, unknown>, ch = new FakeChannel()) {

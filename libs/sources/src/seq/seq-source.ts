@@ -1,5 +1,6 @@
 import type { Config, KeySpecs, SourceFactory } from '@sluice/config';
-import type { SluiceEvent, Source, SourceContext } from '@sluice/core';
+import type { Source, SourceContext } from '@sluice/core';
+import { sequenceBatch } from './sequence-batch.js';
 
 export const SEQ_KEYS = {
   batchSize: {
@@ -18,20 +19,6 @@ export const SEQ_KEYS = {
 } as const satisfies KeySpecs;
 
 export type SeqConfig = Config<typeof SEQ_KEYS>;
-
-/** Builds the events numbered [first, first + count): bodies are decimal strings, views of one buffer. */
-export function sequenceBatch(first: number, count: number): SluiceEvent[] {
-  const ends = new Array<number>(count);
-  let text = '';
-  for (let i = 0; i < count; i++) {
-    text += first + i;
-    ends[i] = text.length;
-  }
-  const slab = Buffer.from(text, 'latin1');
-  const events = new Array<SluiceEvent>(count);
-  for (let i = 0, start = 0; i < count; start = ends[i++]!) events[i] = { headers: {}, body: slab.subarray(start, ends[i]) };
-  return events;
-}
 
 /**
  * The sequence generator: bodies `0`, `1`, `2`... in batches of `batchSize`, emitted while the
