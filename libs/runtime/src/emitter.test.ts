@@ -88,17 +88,17 @@ class ScriptedChannel {
   }
 }
 
-const replicating = (channels: readonly string[]): ChannelSelector => ({
+const replicating = (channels: readonly string[], optional: readonly string[] = []): ChannelSelector => ({
   required: () => channels,
-  optional: () => [],
-  fixed: { required: channels, optional: [] },
+  optional: () => optional,
+  fixed: { required: channels, optional },
 });
 
-function setup(names: readonly string[], window = 8) {
-  const channels = names.map((n) => new ScriptedChannel(n));
+function setup(names: readonly string[], window = 8, optional: readonly string[] = []) {
+  const channels = [...names, ...optional].map((n) => new ScriptedChannel(n));
   const writers = new Map(channels.map((c) => [c.name, new ChannelWriter(c.client, { channel: c.name, window, requestTimeoutMs: 5000, logger, txPrefix: 'r1' })]));
   const counters = new Counters(SOURCE_COUNTERS);
-  const emitter = createEmitter({ interceptors: [], selector: replicating(names), writers, counters, logger });
+  const emitter = createEmitter({ interceptors: [], selector: replicating(names, optional), writers, counters, logger });
   const close = () => {
     for (const w of writers.values()) w.close();
     for (const c of channels) c.close();
@@ -181,6 +181,22 @@ test('writable is false while a full window and one batch behind it wait on any 
     assert.equal(emitter.writable(), true);
     assert.equal(counters.get('EventAcceptedCount'), 3);
   } finally {
+    close();
+  }
+});
+
+test('an optional channel that does not answer never holds the source back', async () => {
+  const { channels, emitter, close } = setup(['c1'], 2, ['o1']);
+  const [c1, o1] = channels as [ScriptedChannel, ScriptedChannel];
+  o1.hold();
+  try {
+    for (let i = 0; i < 5; i++) {
+      assert.equal(emitter.writable(), true, `writable before emit ${i}, with ${i} batches unanswered by o1`);
+      await emitter.emit(batch(i, 1));
+    }
+    assert.deepEqual(await c1.drain(), range(0, 5));
+  } finally {
+    o1.release();
     close();
   }
 });

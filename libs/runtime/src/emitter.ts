@@ -44,7 +44,9 @@ interface Route {
  */
 export function createEmitter(options: EmitterOptions): Emitter {
   const { interceptors, selector, writers, counters, logger } = options;
-  const all = [...writers.values()];
+  // The writers whose room decides `writable`: with a fixed routing the required ones only, so an
+  // optional channel that is down or full never holds the source back.
+  const gating = selector.fixed ? selector.fixed.required.map((c) => writers.get(c)!) : [...writers.values()];
 
   /** Commits one encoded batch to its required channels, best-effort to its optional ones. */
   const write = (batch: Buffer, events: number, required: readonly string[], optional: readonly string[], emitOptions?: EmitOptions) => {
@@ -91,11 +93,11 @@ export function createEmitter(options: EmitterOptions): Emitter {
     });
   };
 
-  const writable = () => all.every((w) => w.writable);
+  const writable = () => gating.every((w) => w.writable);
 
   /** Waits for each writer that has no room, in turn, until none is left (or they are closed). */
   const whenWritable = async (): Promise<void> => {
-    const blocked = () => all.find((w) => !w.writable && !w.isClosed);
+    const blocked = () => gating.find((w) => !w.writable && !w.isClosed);
     for (let w = blocked(); w !== undefined; w = blocked()) await w.whenWritable();
   };
 
