@@ -62,10 +62,11 @@ export interface SourceContext extends ComponentContext {
   readonly emit: Emit;
   readonly emitBatch: EmitBatch;
   /**
-   * True while every channel has room in the runtime's window of outstanding commits: a batch
-   * emitted now is sent at once, or the moment a commit frees a slot. A source that reads at its own pace (exec, seq) reads more only
-   * while writable; one driven by its clients (netcat, avro) needs not ask, as each client waits
-   * for its answer.
+   * True while every required channel has room in the runtime's window of outstanding commits: a
+   * batch emitted now is sent at once, or the moment a commit frees a slot (with a per-event
+   * selector, every channel of the source counts). A source that reads at its own pace (exec, seq)
+   * reads more only while writable; one driven by its clients (netcat, avro) needs not ask, as
+   * each client waits for its answer.
    */
   readonly writable: () => boolean;
   /** Resolves once `writable()` is true (at once when it is), or once the worker stops; never rejects. */
