@@ -14,38 +14,63 @@ export interface ComponentContext {
   readonly dataDir: string;
 }
 
-/** How an emit treats a full channel. */
+/** How the runtime treats one emit. */
 export interface EmitOptions {
   /**
    * How long, from its first send, the batch may wait for room in a full required channel (held
-   * there, then retried) before rejecting with a ChannelFullError. Default: no limit — the promise stays pending, which is the back-pressure
-   * (a source stops reading while its emits are pending). Sources whose client can retry or fail
-   * over elsewhere (avro, http) pass a short bound and answer FAILED / 503.
+   * there, then retried) before rejecting with a ChannelFullError. Default: no limit — the promise
+   * stays pending, which is the back-pressure. Sources whose client can retry or fail over
+   * elsewhere (avro, http) pass a short bound and answer FAILED / 503.
    */
   readonly fullWaitMs?: number;
+  /**
+   * The batch is one event received through a single-event call (Flume's `append`): the runtime
+   * counts it in AppendReceivedCount / AppendAcceptedCount instead of the AppendBatch counters.
+   */
+  readonly single?: boolean;
 }
 
 /**
- * Resolves when the events are committed to every required channel (after interceptors and the
- * selector ran). Never resolves before the channels made the batch durable. Batches emitted by
- * one source are committed in the order emit was called, FULL retries included. Rejects with a
- * retriable ChannelFullError only past `fullWaitMs`, or with another SluiceError (a batch over
- * transactionCapacity, a channel that failed).
+ * Hands events to the channels: runs the interceptors and the selector, then commits to every
+ * required channel (best-effort to optional ones). Resolves when every required channel committed;
+ * never before the channels made the batch durable.
+ *
+ * Ordering: batches emitted by one source are committed to each channel in the order emit was
+ * called, FULL and retriable-error retries included. Each required channel commits on its own and
+ * only a channel that has not committed is retried (the same transaction id, which the channel
+ * answers idempotently): no batch is sent again to a channel that committed it.
+ *
+ * Rejects with a retriable ChannelFullError only past `fullWaitMs`, or with another SluiceError
+ * (a channel that refuses the batch for good, or the worker stopping); a rejected emit is not
+ * retried by the runtime. Any number of emits may be outstanding; `writable` tells when to emit more.
+ *
+ * Counted by the runtime (Flume's source counters): AppendBatchReceivedCount (AppendReceivedCount
+ * when `single`) and EventReceivedCount on the call, AppendBatchAcceptedCount (AppendAcceptedCount)
+ * and EventAcceptedCount on commit, ChannelWriteFail on rejection. A source counts none of these.
  */
 export type Emit = (events: readonly SluiceEvent[], options?: EmitOptions) => Promise<void>;
 
 /**
  * Like Emit, for a batch that arrived already encoded (the avro source): its bytes go to the
  * channels untouched when no interceptor and no per-event selector needs the events (no decode,
- * no re-encode); otherwise it is decoded and emitted as events. The same ordering and FULL rules.
+ * no re-encode); otherwise it is decoded and emitted as events. The same ordering, FULL and
+ * counting rules.
  */
 export type EmitBatch = (batch: Batch, options?: EmitOptions) => Promise<void>;
 
 export interface SourceContext extends ComponentContext {
   readonly emit: Emit;
   readonly emitBatch: EmitBatch;
-  /** Aborted when the source must stop; a source stops reading and resolves its pending work. */
-  readonly signal: AbortSignal;
+  /**
+   * True while every required channel has room in the runtime's window of outstanding commits: a
+   * batch emitted now is sent at once, or the moment a commit frees a slot (with a per-event
+   * selector, every channel of the source counts). A source that reads at its own pace (exec, seq)
+   * reads more only while writable; one driven by its clients (netcat, avro) needs not ask, as
+   * each client waits for its answer.
+   */
+  readonly writable: () => boolean;
+  /** Resolves once `writable()` is true (at once when it is), or once the worker stops; never rejects. */
+  readonly whenWritable: () => Promise<void>;
   /**
    * Tells the runtime the source runs but cannot do its job yet and is retrying (its port is
    * busy): `reason` in a few words; undefined once it works again. The agent is not reported
@@ -55,12 +80,16 @@ export interface SourceContext extends ComponentContext {
 }
 
 /**
- * A source produces events. `start` resolves once it is accepting input (port bound, child
- * spawned), or once it is retrying what it needs (a busy port) and has said so (`retrying`).
+ * A source produces events. The runtime calls `start` once, then `stop` once when the worker
+ * stops; nothing else stops a source. `start` resolves once it is accepting input (port bound,
+ * child spawned), or once it is retrying what it needs (a busy port) and has said so (`retrying`).
  */
 export interface Source {
   start(): Promise<void>;
-  /** Stops producing; resolves once nothing more will be emitted. */
+  /**
+   * Stops producing; resolves once nothing more will be emitted. Emits already made may still be
+   * pending: the runtime waits for their commits within its shutdown deadline.
+   */
   stop(): Promise<void>;
 }
 

@@ -107,3 +107,28 @@ test('a write survives a channel that answers late: the same tx is re-sent and s
   assert.equal(ch.service.size, 3);
   await closeAll(src, ch);
 });
+
+test('a channel full again within 10 s is logged at warn once, the later streaks at debug', async () => {
+  const records: { level: number; msg: string }[] = [];
+  const recording = pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line) as { level: number; msg: string }) });
+  let fullReplies = 0;
+  const client = {
+    request: async (req: { tx: string }): Promise<Reply> => (fullReplies-- > 0 ? { type: 'FULL', tx: req.tx, retryAfterMs: 1 } : { type: 'COMMITTED', tx: req.tx }),
+  } as unknown as ChannelClient;
+  const writer = new ChannelWriter(client, { channel: 'c1', window: 2, requestTimeoutMs: 5000, logger: recording, txPrefix: 'r' });
+  for (let streak = 0; streak < 3; streak++) {
+    fullReplies = 2;
+    await writer.write(batchOf(streak, 1));
+  }
+  writer.close();
+  const full = records.filter((r) => r.msg === 'Channel is full; holding back until it has room.');
+  assert.deepEqual(
+    full.map((r) => r.level),
+    [40, 20, 20],
+  );
+  const again = records.filter((r) => r.msg === 'Channel accepts events again.');
+  assert.deepEqual(
+    again.map((r) => r.level),
+    [30, 20, 20],
+  );
+});

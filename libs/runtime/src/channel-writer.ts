@@ -1,8 +1,10 @@
-import { ChannelFullError, SluiceError, type Logger, type Reply } from '@sluice/core';
+import { ChannelFullError, RateLimitedWarn, SluiceError, type Logger, type Reply } from '@sluice/core';
 import type { ChannelClient } from '@sluice/transport';
 
 /** Pause after a retriable channel error (a full disk): longer than a FULL, which clears fast. */
 const RETRY_AFTER_ERROR_MS = 250;
+/** Least time between two "channel is full" warnings of one writer; the ones between go to debug. */
+const FULL_WARN_INTERVAL_MS = 10_000;
 
 interface Entry {
   readonly tx: string;
@@ -19,7 +21,7 @@ interface Entry {
 
 export interface ChannelWriterOptions {
   readonly channel: string;
-  /** Batches in flight at once (DESIGN §3: 2–8 hides the round trips). */
+  /** Batches in flight at once (2–8 hides the round trips); also what `writable` measures. */
   readonly window: number;
   /** How long to wait for an answer before re-sending the same tx. */
   readonly requestTimeoutMs: number;
@@ -33,6 +35,11 @@ export interface ChannelWriterOptions {
  * FULL: the writer starts a new epoch, waits the channel's retryAfterMs, and re-sends every refused
  * batch in order (the channel refuses the rest of the old epoch, so none overtakes another).
  * A timeout re-sends the same tx: the channel answers a duplicate commit without storing it twice.
+ * A batch leaves the writer only committed, or rejected (past its full wait, refused for good, or
+ * stopped): the writer never sends a batch again once this channel committed it.
+ *
+ * The window is the source's back-pressure: `writable` is false while a full window and one batch
+ * behind it wait for their commit. A full streak is logged once at warn, then at debug within FULL_WARN_INTERVAL_MS.
  */
 export class ChannelWriter {
   private readonly queue: Entry[] = [];
@@ -40,7 +47,11 @@ export class ChannelWriter {
   private seq = 0;
   private pausedUntil = 0;
   private resumeTimer: NodeJS.Timeout | undefined;
-  private fullLogged = false;
+  /** The level the current full streak was logged at; undefined while the channel takes batches. */
+  private fullLoggedAt: 'warn' | 'debug' | undefined;
+  private readonly fullWarns = new RateLimitedWarn({ intervalMs: FULL_WARN_INTERVAL_MS });
+  private writableWaiters: (() => void)[] = [];
+  private closed = false;
 
   constructor(
     private readonly client: ChannelClient,
@@ -67,6 +78,26 @@ export class ChannelWriter {
   /** Batches not yet committed. */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /**
+   * True while at most `window` batches wait for their commit: a batch written now is sent at once,
+   * or the moment a commit frees a slot (one batch ready behind a full window hides the time a
+   * source takes to build the next).
+   */
+  get writable(): boolean {
+    return this.queue.length <= this.options.window;
+  }
+
+  /** True once `close` was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Resolves once `writable` is true (at once when it is), or once the writer is closed. */
+  whenWritable(): Promise<void> {
+    if (this.writable || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.writableWaiters.push(resolve));
   }
 
   private pump(): void {
@@ -104,9 +135,9 @@ export class ChannelWriter {
       case 'COMMITTED':
         this.settle(e);
         e.resolve();
-        if (this.fullLogged && this.queue.length === 0) {
-          this.fullLogged = false;
-          this.options.logger.info({ channel: this.options.channel }, 'Channel accepts events again.');
+        if (this.fullLoggedAt !== undefined && this.queue.length === 0) {
+          this.options.logger[this.fullLoggedAt === 'warn' ? 'info' : 'debug']({ channel: this.options.channel }, 'Channel accepts events again.');
+          this.fullLoggedAt = undefined;
         }
         break;
       case 'FULL':
@@ -138,9 +169,11 @@ export class ChannelWriter {
         this.pausedUntil = 0;
         this.pump();
       }, retryAfterMs);
-      if (!this.fullLogged) {
-        this.fullLogged = true;
-        this.options.logger.warn({ channel: this.options.channel }, 'Channel is full; holding back until it has room.');
+      if (this.fullLoggedAt === undefined) {
+        const report = this.fullWarns.report(this.options.channel);
+        this.fullLoggedAt = report.level;
+        const fields = report.level === 'warn' ? { channel: this.options.channel, fullStreaksNotLogged: report.suppressed } : { channel: this.options.channel };
+        this.options.logger[report.level](fields, 'Channel is full; holding back until it has room.');
       }
     }
     if (Date.now() - e.firstSent! >= e.fullWaitMs) {
@@ -163,9 +196,13 @@ export class ChannelWriter {
   private settle(e: Entry): void {
     const i = this.queue.indexOf(e);
     if (i >= 0) this.queue.splice(i, 1);
+    if (this.writableWaiters.length > 0 && this.writable) for (const w of this.writableWaiters.splice(0)) w();
   }
 
+  /** Stops the retry timer; waiters for `whenWritable` are released (nothing will be sent). */
   close(): void {
+    this.closed = true;
     clearTimeout(this.resumeTimer);
+    for (const w of this.writableWaiters.splice(0)) w();
   }
 }

@@ -1,11 +1,32 @@
-import { encodeBatch, type Batch, type ChannelSelector, type Emit, type EmitBatch, type EmitOptions, type Interceptor, type Logger, type SluiceEvent } from '@sluice/core';
+import {
+  encodeBatch,
+  type Batch,
+  type ChannelSelector,
+  type Counters,
+  type Emit,
+  type EmitBatch,
+  type EmitOptions,
+  type Interceptor,
+  type Logger,
+  type SluiceEvent,
+} from '@sluice/core';
 import type { ChannelWriter } from './channel-writer.js';
 
 export interface EmitterOptions {
   readonly interceptors: readonly Interceptor[];
   readonly selector: ChannelSelector;
   readonly writers: ReadonlyMap<string, ChannelWriter>;
+  /** The source's counters: the emitter keeps Flume's Append*, Event* and ChannelWriteFail in them. */
+  readonly counters: Counters;
   readonly logger: Logger;
+}
+
+/** What a source gets from the runtime to hand events to its channels (see SourceContext). */
+export interface Emitter {
+  readonly emit: Emit;
+  readonly emitBatch: EmitBatch;
+  readonly writable: () => boolean;
+  readonly whenWritable: () => Promise<void>;
 }
 
 interface Route {
@@ -16,11 +37,16 @@ interface Route {
 
 /**
  * The source side of Flume's ChannelProcessor: run the interceptors, route each event with the
- * selector, encode once per distinct route, and commit to every required channel (in parallel).
+ * selector, encode once per distinct route, and commit to every required channel (in parallel,
+ * each channel's writer on its own: a channel that has committed is never sent the batch again).
  * Optional channels are written best-effort: their failures are logged, never returned.
+ * Counts Flume's source counters once per emit; the writers' windows are the back-pressure.
  */
-export function createEmitter(options: EmitterOptions): { emit: Emit; emitBatch: EmitBatch } {
-  const { interceptors, selector, writers, logger } = options;
+export function createEmitter(options: EmitterOptions): Emitter {
+  const { interceptors, selector, writers, counters, logger } = options;
+  // The writers whose room decides `writable`: with a fixed routing the required ones only, so an
+  // optional channel that is down or full never holds the source back.
+  const gating = selector.fixed ? selector.fixed.required.map((c) => writers.get(c)!) : [...writers.values()];
 
   /** Commits one encoded batch to its required channels, best-effort to its optional ones. */
   const write = (batch: Buffer, events: number, required: readonly string[], optional: readonly string[], emitOptions?: EmitOptions) => {
@@ -33,7 +59,22 @@ export function createEmitter(options: EmitterOptions): { emit: Emit; emitBatch:
     return Promise.all(required.map((channel) => writers.get(channel)!.write(batch, emitOptions?.fullWaitMs)));
   };
 
-  const emit: Emit = async (input, emitOptions) => {
+  /** Runs `send` for a batch of `count` events received by the source, counting its outcome. */
+  const counted = async (count: number, emitOptions: EmitOptions | undefined, send: () => Promise<unknown>): Promise<void> => {
+    const single = emitOptions?.single === true;
+    counters.inc(single ? 'AppendReceivedCount' : 'AppendBatchReceivedCount');
+    counters.inc('EventReceivedCount', count);
+    try {
+      await send();
+    } catch (err) {
+      counters.inc('ChannelWriteFail');
+      throw err;
+    }
+    counters.inc(single ? 'AppendAcceptedCount' : 'AppendBatchAcceptedCount');
+    counters.inc('EventAcceptedCount', count);
+  };
+
+  const send = async (input: readonly SluiceEvent[], emitOptions?: EmitOptions): Promise<void> => {
     let events = input as SluiceEvent[];
     for (const interceptor of interceptors) events = interceptor.intercept(events);
     if (events.length === 0) return;
@@ -42,13 +83,25 @@ export function createEmitter(options: EmitterOptions): { emit: Emit; emitBatch:
     await Promise.all(routes.map((r) => write(encodeBatch(r.events), r.events.length, r.required, r.optional, emitOptions)));
   };
 
-  const emitBatch: EmitBatch = async (batch: Batch, emitOptions) => {
-    if (interceptors.length > 0 || !selector.fixed) return emit(batch.events(), emitOptions);
-    if (batch.count === 0) return;
-    await write(batch.bytes, batch.count, selector.fixed.required, selector.fixed.optional, emitOptions);
+  const emit: Emit = (events, emitOptions) => (events.length === 0 ? Promise.resolve() : counted(events.length, emitOptions, () => send(events, emitOptions)));
+
+  const emitBatch: EmitBatch = (batch: Batch, emitOptions) => {
+    if (batch.count === 0) return Promise.resolve();
+    return counted(batch.count, emitOptions, () => {
+      if (interceptors.length > 0 || !selector.fixed) return send(batch.events(), emitOptions);
+      return write(batch.bytes, batch.count, selector.fixed.required, selector.fixed.optional, emitOptions);
+    });
   };
 
-  return { emit, emitBatch };
+  const writable = () => gating.every((w) => w.writable);
+
+  /** Waits for each writer that has no room, in turn, until none is left (or they are closed). */
+  const whenWritable = async (): Promise<void> => {
+    const blocked = () => gating.find((w) => !w.writable && !w.isClosed);
+    for (let w = blocked(); w !== undefined; w = blocked()) await w.whenWritable();
+  };
+
+  return { emit, emitBatch, writable, whenWritable };
 }
 
 /** Groups events by their (required, optional) channel lists, keeping each group's order. */

@@ -100,21 +100,19 @@ async function runSource(spec: WorkerSpec, logger: Logger): Promise<Running> {
     registry.get('interceptor', i.type).create(i.config, { ...ctx, logger: logger.child({ interceptor: i.name }) }),
   );
   const selector = registry.get('selector', def.selector.type).create(def.selector.config, def.channels);
-  const abort = new AbortController();
-  const { emit, emitBatch } = createEmitter({ interceptors, selector, writers, logger });
+  const emitter = createEmitter({ interceptors, selector, writers, counters, logger });
   let retrying: string | undefined;
   const reportRetrying = (reason: string | undefined) => {
     if (reason === retrying) return;
     retrying = reason;
     send({ type: 'retrying', reason: reason ?? null });
   };
-  const source = registry.get('source', def.type).create(def.config, { ...ctx, emit, emitBatch, signal: abort.signal, retrying: reportRetrying });
+  const source = registry.get('source', def.type).create(def.config, { ...ctx, ...emitter, retrying: reportRetrying });
   await source.start();
   return {
     counters: new Map([[counterKey('source', def.name), counters]]),
     clients: new Map(def.channels.map((c, i) => [c, clients[i]!])),
     async stop(_drain, deadlineMs) {
-      abort.abort();
       await source.stop();
       // Let batches already emitted reach their channels, within the deadline.
       const until = Date.now() + deadlineMs;

@@ -7,7 +7,9 @@ export const LISTEN_RETRY_MAX_MS = 10_000;
 export interface ListenRetryOptions {
   /** `host:port`, for the log and the reason the runtime is given. */
   readonly address: string;
-  readonly ctx: Pick<SourceContext, 'logger' | 'signal' | 'retrying'>;
+  readonly ctx: Pick<SourceContext, 'logger' | 'retrying'>;
+  /** Aborted by the source's stop(): retrying ends. */
+  readonly signal: AbortSignal;
   /** Called once the port is bound (at once or after retries), unless the source stopped first. */
   readonly onBound: () => void;
   readonly minDelayMs?: number;
@@ -17,7 +19,7 @@ export interface ListenRetryOptions {
 /**
  * Binds a source's port with `listen`, which rejects with the socket error (or an error whose
  * `cause` is it). Resolves once the first try is over: bound, or failed and retrying in the
- * background with a doubling, jittered delay until it binds or the context's signal aborts. A
+ * background with a doubling, jittered delay until it binds or `signal` aborts. A
  * source whose port is busy (another process, an agent still stopping) thus keeps running and
  * binds as soon as the port is free, instead of its worker dying and being restarted.
  *
@@ -26,7 +28,7 @@ export interface ListenRetryOptions {
  * While it fails, the runtime is told (`ctx.retrying`), so the agent does not report ready.
  */
 export async function listenWithRetry(listen: () => Promise<void>, options: ListenRetryOptions): Promise<void> {
-  const { address, ctx, onBound } = options;
+  const { address, ctx, signal, onBound } = options;
   const first = await attempt(listen);
   if (first === undefined) {
     onBound();
@@ -42,10 +44,10 @@ export async function listenWithRetry(listen: () => Promise<void>, options: List
   void (async () => {
     let delay = options.minDelayMs ?? LISTEN_RETRY_MIN_MS;
     for (let failures = 1; ; failures++) {
-      await sleep(delay / 2 + (Math.random() * delay) / 2, ctx.signal);
-      if (ctx.signal.aborted) return;
+      await sleep(delay / 2 + (Math.random() * delay) / 2, signal);
+      if (signal.aborted) return;
       const err = await attempt(listen);
-      if (ctx.signal.aborted) return;
+      if (signal.aborted) return;
       if (err === undefined) {
         ctx.logger.info({ address, failedAttempts: failures, retryingForMs: Date.now() - since }, 'Listening now; the address was busy.');
         ctx.retrying(undefined);

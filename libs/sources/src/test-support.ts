@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import pino from 'pino';
-import { ChannelFullError, Counters, SOURCE_COUNTERS, type Emit, type Logger, type SluiceEvent, type Source, type SourceContext } from '@sluice/core';
+import { ChannelFullError, Counters, SOURCE_COUNTERS, type Emit, type EmitBatch, type EmitOptions, type Logger, type SluiceEvent, type Source, type SourceContext } from '@sluice/core';
 
 export interface LogRecord {
   level: number;
@@ -23,27 +23,33 @@ export function memoryLogger(): { logger: Logger; records: LogRecord[] } {
 
 type Outcome = { kind: 'full'; retryAfterMs: number } | { kind: 'error'; error: Error };
 
+/** The fake runtime's window: `writable()` is false while this many emits are outstanding. */
+export const FAKE_WINDOW = 8;
+
 /**
- * Stands in for the runtime's channels. `emit` commits (records) a batch, unless scripted
- * outcomes say it fails, or the channel is held: then emits wait until `release()`.
- *
- * Like the runtime (emit commits in call order), a failing emit takes down the emits that reach
- * the channel before its failure is delivered (the same microtask flush): they fail with the
- * same error, so no later batch commits ahead of a failed one.
+ * Stands in for the runtime's emitter and its channels. An emit commits (records) its batch in
+ * call order, unless a scripted outcome makes it reject, or the channel is held: then emits wait
+ * until `release()` (as the runtime keeps them pending while a channel is full). `writable()` is
+ * false while FAKE_WINDOW emits are outstanding. Counts nothing: the runtime's emitter keeps the
+ * source counters (its own tests check them).
  */
 export class FakeChannel {
   /** Committed batches, in commit order. */
   readonly batches: SluiceEvent[][] = [];
+  /** The options of every emit call, in call order. */
+  readonly options: (EmitOptions | undefined)[] = [];
   /** Every emit call, committed or not. */
   calls = 0;
   /** Emits currently waiting (held). */
   waiting = 0;
+  /** Emits not yet settled. */
+  outstanding = 0;
   private readonly outcomes: Outcome[] = [];
   private held = false;
-  private poison: Outcome | undefined;
   private releaseWaiters: (() => void)[] = [];
+  private writableWaiters: (() => void)[] = [];
 
-  /** The next `n` emits reject with a ChannelFullError. */
+  /** The next `n` emits reject with a ChannelFullError (as a bounded emit does past its wait). */
   failFull(n: number, retryAfterMs = 5): this {
     for (let i = 0; i < n; i++) this.outcomes.push({ kind: 'full', retryAfterMs });
     return this;
@@ -65,22 +71,33 @@ export class FakeChannel {
     for (const w of this.releaseWaiters.splice(0)) w();
   }
 
-  readonly emit: Emit = async (events) => {
+  readonly emit: Emit = async (events, options) => {
     this.calls++;
-    if (this.held) {
-      this.waiting++;
-      await new Promise<void>((resolve) => this.releaseWaiters.push(resolve));
-      this.waiting--;
+    this.outstanding++;
+    this.options.push(options);
+    try {
+      await Promise.resolve(); // as in the runtime, a batch is never committed within the emit call
+      if (this.held) {
+        this.waiting++;
+        await new Promise<void>((resolve) => this.releaseWaiters.push(resolve));
+        this.waiting--;
+      }
+      const outcome = this.outcomes.shift();
+      if (outcome?.kind === 'full') throw new ChannelFullError('c1', outcome.retryAfterMs);
+      if (outcome?.kind === 'error') throw outcome.error;
+      this.batches.push([...events]);
+    } finally {
+      this.outstanding--;
+      if (this.writable()) for (const w of this.writableWaiters.splice(0)) w();
     }
-    const outcome = this.poison ?? this.outcomes.shift();
-    if (outcome !== undefined && this.poison === undefined) {
-      this.poison = outcome;
-      queueMicrotask(() => (this.poison = undefined));
-    }
-    if (outcome?.kind === 'full') throw new ChannelFullError('c1', outcome.retryAfterMs);
-    if (outcome?.kind === 'error') throw outcome.error;
-    this.batches.push([...events]);
   };
+
+  /** A batch that arrived encoded is emitted as its events, as the runtime does when it must decode. */
+  readonly emitBatch: EmitBatch = (batch, options) => this.emit(batch.events(), options);
+
+  readonly writable = (): boolean => this.outstanding < FAKE_WINDOW;
+
+  readonly whenWritable = (): Promise<void> => (this.writable() ? Promise.resolve() : new Promise((resolve) => this.writableWaiters.push(resolve)));
 
   events(): SluiceEvent[] {
     return this.batches.flat();
@@ -95,13 +112,11 @@ export interface FakeSourceContext extends SourceContext {
   readonly counters: Counters;
   /** What the source told `retrying`, in order. */
   readonly retryingCalls: (string | undefined)[];
-  readonly abort: AbortController;
   readonly records: LogRecord[];
 }
 
-export function fakeSourceContext(emit: Emit, name = 'r1'): FakeSourceContext {
+export function fakeSourceContext(channel: FakeChannel = new FakeChannel(), name = 'r1'): FakeSourceContext {
   const { logger, records } = memoryLogger();
-  const abort = new AbortController();
   const retryingCalls: (string | undefined)[] = [];
   return {
     agent: 'a1',
@@ -110,13 +125,12 @@ export function fakeSourceContext(emit: Emit, name = 'r1'): FakeSourceContext {
     records,
     counters: new Counters(SOURCE_COUNTERS),
     dataDir: '/nonexistent',
-    emit,
-    // A batch that arrived encoded is emitted as its events, as the runtime does when it must decode.
-    emitBatch: (batch, options) => emit(batch.events(), options),
-    signal: abort.signal,
+    emit: channel.emit,
+    emitBatch: channel.emitBatch,
+    writable: channel.writable,
+    whenWritable: channel.whenWritable,
     retrying: (reason) => void retryingCalls.push(reason),
     retryingCalls,
-    abort,
   };
 }
 

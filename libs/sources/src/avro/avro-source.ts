@@ -29,7 +29,7 @@ const CONNECTION_COUNT_INTERVAL_MS = 1000;
  * or fails over. Refusals are logged once per change of state (then at debug), with counts.
  *
  * One request per connection is served at a time, in order; connections are served concurrently.
- * `stop()` (or the context's signal) stops accepting, lets each connection finish the request in
+ * `stop()` stops accepting, lets each connection finish the request in
  * progress, then closes them.
  */
 export class AvroSource implements Source {
@@ -40,6 +40,8 @@ export class AvroSource implements Source {
   private refusing: ErrorCode | undefined;
   private refusedSince = 0;
   private address: { host: string; port: number } | undefined;
+  /** Aborted by stop(): ends retrying a busy port. */
+  private readonly stopped = new AbortController();
 
   constructor(
     private readonly config: AvroSourceConfig,
@@ -70,12 +72,11 @@ export class AvroSource implements Source {
       onAppendBatch: (batch, context) => this.accept(batch, context),
     });
     this.server = server;
-    this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
     await listenWithRetry(
       async () => {
         this.address = await server.listen();
       },
-      { address: `${bind}:${port}`, ctx: this.ctx, onBound: () => this.listening() },
+      { address: `${bind}:${port}`, ctx: this.ctx, signal: this.stopped.signal, onBound: () => this.listening() },
     );
     if (this.config.threads > 0) logger.info({ threads: this.config.threads }, 'threads is accepted for compatibility and unused: one event loop serves every connection');
   }
@@ -97,6 +98,7 @@ export class AvroSource implements Source {
   }
 
   stop(): Promise<void> {
+    this.stopped.abort();
     this.stopping ??= this.shutdown();
     return this.stopping;
   }
@@ -126,23 +128,16 @@ export class AvroSource implements Source {
 
   /** Commits one received batch; the Status to answer. */
   private async accept(bytes: Buffer, context: AppendContext): Promise<Status> {
-    const { counters } = this.ctx;
     const events = context.framing.starts.length;
-    const single = context.message === 'append';
-    counters.inc(single ? 'AppendReceivedCount' : 'AppendBatchReceivedCount');
-    counters.inc('EventReceivedCount', events);
     this.refreshCounters();
     try {
-      await this.ctx.emitBatch(new Batch(bytes, events), { fullWaitMs: FULL_WAIT_MS });
+      await this.ctx.emitBatch(new Batch(bytes, events), { fullWaitMs: FULL_WAIT_MS, single: context.message === 'append' });
     } catch (err) {
       // Anything but a SluiceError is a bug: the server logs it and answers FAILED.
       if (!(err instanceof SluiceError)) throw err;
-      counters.inc('ChannelWriteFail');
       this.refused(err, events, context);
       return 'FAILED';
     }
-    counters.inc(single ? 'AppendAcceptedCount' : 'AppendBatchAcceptedCount');
-    counters.inc('EventAcceptedCount', events);
     if (this.refusing !== undefined) {
       this.ctx.logger.info({ refusedForMs: Date.now() - this.refusedSince }, 'The channels take batches again; answering OK.');
       this.refusing = undefined;

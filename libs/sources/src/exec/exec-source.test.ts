@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SluiceError } from '@sluice/core';
 import { execSource } from './exec-factory.js';
-import { MAX_IN_FLIGHT, STDERR_TAIL_LINE_BYTES, STDERR_TAIL_LINES } from './exec-source.js';
+import { STDERR_TAIL_LINE_BYTES, STDERR_TAIL_LINES } from './exec-source.js';
 import { descendantsOf, isAlive } from './process-tree.js';
-import { configFor, FakeChannel, fakeSourceContext, sleep, waitUntil, type FakeSourceContext } from '../test-support.js';
+import { configFor, FAKE_WINDOW, FakeChannel, fakeSourceContext, sleep, waitUntil, type FakeSourceContext } from '../test-support.js';
 
 const SH = '/bin/sh -c';
 
 function setup(values: Record<string, unknown>, ch = new FakeChannel()) {
-  const ctx = fakeSourceContext(ch.emit);
+  const ctx = fakeSourceContext(ch);
   const source = execSource.create(configFor(execSource, values), ctx);
   return { ch, ctx, source };
 }
@@ -30,15 +30,13 @@ test('each stdout line is an event; \\r\\n and \\n are stripped; a last line wit
   await waitUntil(() => exitRecord(ctx) !== undefined, 'the command to exit');
   await source.stop();
   assert.deepEqual(ch.bodies(), ['a', 'b', 'c\rd', '', 'last']);
-  assert.equal(ctx.counters.get('EventReceivedCount'), 5);
-  assert.equal(ctx.counters.get('EventAcceptedCount'), 5);
   assert.equal(exitRecord(ctx)?.level, 30, 'exit code 0 is logged at info');
   assert.equal(exitRecord(ctx)?.['code'], 0);
   assert.ok(ctx.records.some((r) => r.msg.includes('not restarting')));
 });
 
 test('without shell the command is split on whitespace; lines are batched by batchSize', async () => {
-  const { ch, ctx, source } = setup({ command: '  seq  1   5 ', batchSize: 2 });
+  const { ch, source } = setup({ command: '  seq  1   5 ', batchSize: 2 });
   await source.start();
   await waitUntil(() => ch.events().length === 5, 'five events');
   await source.stop();
@@ -47,7 +45,6 @@ test('without shell the command is split on whitespace; lines are batched by bat
     ch.batches.map((b) => b.length),
     [2, 2, 1],
   );
-  assert.equal(ctx.counters.get('AppendBatchAcceptedCount'), 3);
   for (const e of ch.events()) assert.deepEqual(e.headers, {});
 });
 
@@ -109,27 +106,15 @@ test('stop kills the command and what its shell started, and flushes what was re
 test('stop() resolves once the last lines are emitted, without waiting for their commit', async () => {
   const ch = new FakeChannel();
   ch.hold();
-  const { ctx, source } = setup({ command: "printf 'a\\nb\\nc'; exec sleep 30", shell: SH, batchSize: 2 }, ch);
+  const { source } = setup({ command: "printf 'a\\nb\\nc'; exec sleep 30", shell: SH, batchSize: 2 }, ch);
   await source.start();
   await waitUntil(() => ch.waiting === 1, 'the first batch');
   await source.stop();
   assert.equal(ch.calls, 2, 'the partial batch was emitted at stop');
-  assert.equal(ctx.counters.get('EventAcceptedCount'), 0);
+  assert.equal(ch.events().length, 0, 'nothing committed yet');
   ch.release();
   await waitUntil(() => ch.events().length === 3, 'the commits');
   assert.deepEqual(ch.bodies(), ['a', 'b', 'c']);
-});
-
-test('aborting the context signal stops the source', async () => {
-  const { ch, ctx, source } = setup({ command: "printf 'x\\n'; sleep 30", shell: SH, batchSize: 10 });
-  await source.start();
-  const pid = startedPid(ctx);
-  await waitUntil(() => descendantsOf(pid).length > 0, 'printf to be done');
-  ctx.abort.abort();
-  await waitUntil(() => ctx.records.some((r) => r.msg === 'exec source stopped'), 'the stop');
-  assert.equal(isAlive(pid), false);
-  assert.deepEqual(ch.bodies(), ['x']);
-  await source.stop();
 });
 
 test('a command that ignores SIGTERM is killed after the grace period', async () => {
@@ -215,7 +200,7 @@ test('back-pressure: while emits wait, reading pauses and the command blocks; no
   const { ctx, source } = setup({ command: `seq 1 ${total}`, batchSize: 1000 }, ch);
   await source.start();
   try {
-    await waitUntil(() => ch.waiting === MAX_IN_FLIGHT, `${MAX_IN_FLIGHT} emits in flight`);
+    await waitUntil(() => ch.waiting >= FAKE_WINDOW, `${FAKE_WINDOW} emits in flight`);
     // Give the command every chance to finish if reading did not pause.
     await sleep(300);
     assert.equal(exitRecord(ctx), undefined, 'the command is blocked on its pipe');
@@ -228,21 +213,6 @@ test('back-pressure: while emits wait, reading pauses and the command blocks; no
   await source.stop();
   const bodies = ch.bodies();
   for (let i = 0; i < total; i++) if (bodies[i] !== String(i + 1)) assert.fail(`line ${i + 1} is ${bodies[i]}`);
-});
-
-test('back-pressure: batches refused with FULL are retried in order', async () => {
-  const total = 30_000;
-  const ch = new FakeChannel().failFull(6, 20);
-  const { ctx, source } = setup({ command: `seq 1 ${total}`, batchSize: 500 }, ch);
-  await source.start();
-  await waitUntil(() => ch.events().length === total, 'every line', 20_000);
-  await source.stop();
-  assert.deepEqual(
-    ch.bodies(),
-    Array.from({ length: total }, (_, i) => String(i + 1)),
-  );
-  assert.ok(ctx.counters.get('ChannelWriteFail') >= 6);
-  assert.equal(ctx.counters.get('EventAcceptedCount'), total);
 });
 
 test('check() rejects an empty command and a UTF-16 charset', () => {

@@ -1,18 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { SluiceError, type Logger, type Source, type SourceContext } from '@sluice/core';
-import { EmitPipeline } from '../emit-pipeline.js';
+import { SluiceError, type Batch, type Logger, type Source, type SourceContext } from '@sluice/core';
 import type { ExecConfig } from './exec-factory.js';
 import { LineBatchEncoder } from './line-batch.js';
 import { LineSplitter } from './line-splitter.js';
 import { descendantsOf, isAlive, signalAll } from './process-tree.js';
 
-/**
- * Emits outstanding at once: enough to hide the round trips to the channel and let its group
- * commit share an fdatasync among several (the runtime's DEFAULT_TUNING.window).
- */
-export const MAX_IN_FLIGHT = 8;
-/** Batches cut but not yet emitted before reading pauses. */
-const MAX_QUEUED = 2;
 /** How long a stopped command gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 2000;
 /** Longest stderr line logged in one record (logStdErr). */
@@ -24,19 +16,18 @@ export const STDERR_TAIL_LINE_BYTES = 512;
 
 /**
  * The exec source: runs `command`, splits its stdout into lines, and emits them in batches of
- * `batchSize` (or whatever arrived within `batchTimeout` ms). While emits are outstanding beyond
- * a small backlog, or a batch waits to be retried after FULL, stdout is paused so the pipe fills
+ * `batchSize` (or whatever arrived within `batchTimeout` ms). While the runtime is not writable
+ * (its window of commits is full, a full channel included), stdout is paused so the pipe fills
  * and the command blocks: nothing is buffered without bound and no line is dropped.
  *
- * The child shares the worker's process group (it dies with the worker). `stop()` (or the
- * context's signal) sends SIGTERM to the child and its descendants (SIGKILL after a short grace),
+ * The child shares the worker's process group (it dies with the worker). `stop()` sends SIGTERM
+ * to the child and its descendants (SIGKILL after a short grace),
  * reads what they wrote until the pipe closes, and emits it, the last partial line included; it
  * resolves once those emits are made (the runtime waits for their commits within its shutdown
  * deadline).
  */
 export class ExecSource implements Source {
   private readonly logger: Logger;
-  private readonly pipeline: EmitPipeline;
   private readonly splitter: LineSplitter;
   /** The batch being built: lines are encoded as they are split. */
   private readonly encoder: LineBatchEncoder;
@@ -56,14 +47,6 @@ export class ExecSource implements Source {
   ) {
     this.logger = ctx.logger;
     this.argv = commandLine(config.command, config.shell);
-    this.pipeline = new EmitPipeline({
-      emit: ctx.emit,
-      emitBatch: ctx.emitBatch,
-      logger: ctx.logger,
-      counters: ctx.counters,
-      maxInFlight: MAX_IN_FLIGHT,
-      onProgress: () => this.maybeResume(),
-    });
     this.encoder = new LineBatchEncoder(config.batchSize, () => this.cutBatch());
     this.splitter = new LineSplitter(
       config.maxLineLength,
@@ -73,7 +56,6 @@ export class ExecSource implements Source {
   }
 
   async start(): Promise<void> {
-    this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
     await this.spawnChild(true);
   }
 
@@ -99,7 +81,6 @@ export class ExecSource implements Source {
     }
     this.splitter.end();
     this.cutBatch();
-    await this.pipeline.close();
     this.logger.info('exec source stopped');
   }
 
@@ -153,27 +134,26 @@ export class ExecSource implements Source {
     clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
     const batch = this.encoder.take();
-    if (batch !== undefined) this.pipeline.push(batch);
+    if (batch !== undefined) this.emit(batch);
   }
 
-  private overloaded(): boolean {
-    return this.pipeline.retrying || this.pipeline.backlog >= MAX_IN_FLIGHT + MAX_QUEUED;
+  private emit(batch: Batch): void {
+    this.ctx.emitBatch(batch).catch((err: unknown) => this.logger.error({ err, events: batch.count }, 'A batch was not committed; its lines are lost.'));
   }
 
+  /** Pauses stdout while the runtime is not writable; resumes it once it is. */
   private maybePause(): void {
-    if (!this.paused && this.stopping === undefined && this.overloaded() && this.child?.stdout) {
-      this.paused = true;
-      this.child.stdout.pause();
-      this.logger.debug({ backlog: this.pipeline.backlog }, 'paused reading the command output');
-    }
-  }
-
-  private maybeResume(): void {
-    if (this.paused && !this.overloaded() && this.child?.stdout && !this.child.stdout.destroyed) {
+    const stdout = this.child?.stdout;
+    if (this.paused || this.stopping !== undefined || !stdout || this.ctx.writable()) return;
+    this.paused = true;
+    stdout.pause();
+    this.logger.debug('paused reading the command output');
+    void this.ctx.whenWritable().then(() => {
+      if (!this.paused || this.child?.stdout !== stdout) return;
       this.paused = false;
-      this.logger.debug({ backlog: this.pipeline.backlog }, 'resumed reading the command output');
-      this.child.stdout.resume();
-    }
+      this.logger.debug('resumed reading the command output');
+      if (!stdout.destroyed) stdout.resume();
+    });
   }
 
   private onClose(code: number | null, signal: NodeJS.Signals | null, started: boolean, initial: boolean): void {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { ChannelFullError, type Counters, type Emit, type Logger, type SluiceEvent } from '@sluice/core';
+import type { Counters, Emit, Logger, SluiceEvent } from '@sluice/core';
 import { NetcatLines, type NetcatItem } from './netcat-lines.js';
 
 export interface NetcatConnectionOptions {
@@ -8,19 +8,19 @@ export interface NetcatConnectionOptions {
   readonly ackEveryEvent: boolean;
   readonly batchSize: number;
   readonly emit: Emit;
+  /** The source's counters: a connection counts only the over-long lines it refuses (EventReadFail). */
   readonly counters: Counters;
   readonly logger: Logger;
 }
 
-type Outcome = { kind: 'committed' } | { kind: 'failed'; message: string } | { kind: 'abandoned' };
-
-const WARN_EVERY_MS = 10_000;
+type Outcome = { kind: 'committed' } | { kind: 'failed'; message: string };
 
 /**
  * One client connection. Each read is parsed into lines, emitted in batches of at most
  * `batchSize`, and answered in line order: `OK` once a line's batch is committed, `FAILED: ...`
  * for an over-long line or a batch the channels refused for good. While a batch is outstanding
- * the socket is paused, so a client that outruns the channel is slowed by TCP, never dropped.
+ * (the runtime holds it while a channel is full) the socket is paused, so a client that outruns
+ * the channel is slowed by TCP, never dropped.
  */
 export class NetcatConnection {
   private readonly lines: NetcatLines;
@@ -29,8 +29,6 @@ export class NetcatConnection {
   private answered: Promise<void> = Promise.resolve();
   private ended = false;
   private stopping = false;
-  private readonly stopped = new AbortController();
-  private lastFullWarn = 0;
   /** Over-long lines refused on this connection; the first is logged. */
   private tooLong = 0;
   /** When the client last sent a byte or was last answered. */
@@ -58,7 +56,6 @@ export class NetcatConnection {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    this.stopped.abort();
     this.socket.pause();
     if (this.busy) await withTimeout(this.answered, graceMs);
     this.finish();
@@ -102,7 +99,8 @@ export class NetcatConnection {
 
   private async answer(items: NetcatItem[]): Promise<void> {
     let from = 0;
-    while (from < items.length) {
+    // Stopping: the group being committed is still answered; no further group is emitted.
+    while (from < items.length && !this.stopping) {
       // The items up to the batchSize-th line (and any over-long lines among them) form one group.
       const events: SluiceEvent[] = [];
       let to = from;
@@ -112,7 +110,6 @@ export class NetcatConnection {
         else this.refuseTooLong();
       }
       const outcome: Outcome = events.length > 0 ? await this.commit(events) : { kind: 'committed' };
-      if (outcome.kind === 'abandoned') return;
       this.reply(items.slice(from, to), outcome);
       from = to;
     }
@@ -129,33 +126,13 @@ export class NetcatConnection {
   }
 
   private async commit(events: SluiceEvent[]): Promise<Outcome> {
-    const { counters, logger } = this.opts;
-    counters.inc('AppendBatchReceivedCount');
-    counters.inc('EventReceivedCount', events.length);
-    for (;;) {
-      if (this.stopping) {
-        logger.warn({ events: events.length }, 'stopped before the lines were committed; they were not acknowledged');
-        return { kind: 'abandoned' };
-      }
-      try {
-        await this.opts.emit(events);
-        counters.inc('AppendBatchAcceptedCount');
-        counters.inc('EventAcceptedCount', events.length);
-        return { kind: 'committed' };
-      } catch (err) {
-        counters.inc('ChannelWriteFail');
-        if (!(err instanceof ChannelFullError)) {
-          logger.warn({ err, events: events.length }, 'emit failed; replying FAILED');
-          return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
-        }
-        const now = Date.now();
-        if (now - this.lastFullWarn >= WARN_EVERY_MS) {
-          this.lastFullWarn = now;
-          logger.warn({ retryAfterMs: err.retryAfterMs }, 'channel full; pausing the connection');
-        }
-        await sleep(err.retryAfterMs, this.stopped.signal);
-      }
+    try {
+      await this.opts.emit(events);
+    } catch (err) {
+      this.opts.logger.warn({ err, events: events.length }, 'The channels refused a batch; replying FAILED.');
+      return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
     }
+    return { kind: 'committed' };
   }
 
   private reply(items: readonly NetcatItem[], outcome: Outcome): void {
@@ -188,17 +165,3 @@ async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void>
 }
 
 function noop(): void {}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -43,13 +43,15 @@ export type NetcatConfig = Config<typeof NETCAT_KEYS>;
  * The netcat source: a TCP server turning each `\n`-terminated line into an event and answering
  * `OK` per line only once the line is committed. A busy port is retried until it is free. When
  * the channels are full it stops reading the connection and retries (the client is slowed, never
- * answered FAILED for it). `stop()` (or the context's signal) closes the port and the connections
+ * answered FAILED for it). `stop()` closes the port and the connections
  * within about two seconds; lines not answered by then are left for the client to resend.
  */
 export class NetcatSource implements Source {
   private server: Server | undefined;
   private readonly connections: ConnectionSlots<NetcatConnection>;
   private stopping: Promise<void> | undefined;
+  /** Aborted by stop(): ends retrying a busy port. */
+  private readonly stopped = new AbortController();
 
   constructor(
     private readonly config: NetcatConfig,
@@ -70,7 +72,6 @@ export class NetcatSource implements Source {
     const { bind, port } = this.config;
     const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
     this.server = server;
-    this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
     const listen = () =>
       new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -82,6 +83,7 @@ export class NetcatSource implements Source {
     await listenWithRetry(listen, {
       address: `${bind}:${port}`,
       ctx: this.ctx,
+      signal: this.stopped.signal,
       onBound: () => {
         server.on('error', (err) => this.ctx.logger.error({ err }, 'netcat server error'));
         this.ctx.logger.info({ bind, port: this.address().port }, 'netcat source listening');
@@ -90,6 +92,7 @@ export class NetcatSource implements Source {
   }
 
   stop(): Promise<void> {
+    this.stopped.abort();
     this.stopping ??= this.shutdown();
     return this.stopping;
   }

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_IN_FLIGHT, seqSource, sequenceBatch } from './seq-source.js';
-import { configFor, FakeChannel, fakeSourceContext, sleep, waitUntil } from '../test-support.js';
+import { SluiceError } from '@sluice/core';
+import { seqSource } from './seq-source.js';
+import { sequenceBatch } from './sequence-batch.js';
+import { configFor, FAKE_WINDOW, FakeChannel, fakeSourceContext, sleep, waitUntil } from '../test-support.js';
 
 function setup(values: Record<string, unknown>, ch = new FakeChannel()) {
-  const ctx = fakeSourceContext(ch.emit);
+  const ctx = fakeSourceContext(ch);
   const source = seqSource.create(configFor(seqSource, values), ctx);
   return { ch, ctx, source };
 }
@@ -27,13 +29,13 @@ test('emits 0..totalEvents-1 in batches of batchSize, then stops by itself', asy
   const { ch, ctx, source } = setup({ batchSize: 10, totalEvents: 25 });
   await source.start();
   await waitUntil(() => ctx.records.some((r) => r.msg === 'sequence generator reached totalEvents'), 'the end');
+  await waitUntil(() => ch.outstanding === 0, 'the commits');
   assert.deepEqual(ch.bodies(), range(0, 25));
   assert.deepEqual(
     ch.batches.map((b) => b.length),
     [10, 10, 5],
   );
-  assert.equal(ctx.counters.get('EventAcceptedCount'), 25);
-  assert.equal(ctx.counters.get('AppendBatchAcceptedCount'), 3);
+  assert.equal(ch.calls, 3, 'nothing emitted past totalEvents');
   await source.stop();
 });
 
@@ -48,15 +50,15 @@ test('the default batchSize is 1, as in Flume', async () => {
   );
 });
 
-test(`keeps ${MAX_IN_FLIGHT} emits in flight and no more`, async () => {
+test('emits only while the runtime is writable: a held channel stops generation', async () => {
   const ch = new FakeChannel();
   ch.hold();
   const { source } = setup({ batchSize: 100 }, ch);
   await source.start();
   try {
-    await waitUntil(() => ch.waiting === MAX_IN_FLIGHT, `${MAX_IN_FLIGHT} emits`);
+    await waitUntil(() => ch.waiting === FAKE_WINDOW, `${FAKE_WINDOW} emits`);
     await sleep(20);
-    assert.equal(ch.calls, MAX_IN_FLIGHT);
+    assert.equal(ch.calls, FAKE_WINDOW);
   } finally {
     ch.release();
   }
@@ -66,15 +68,16 @@ test(`keeps ${MAX_IN_FLIGHT} emits in flight and no more`, async () => {
   assert.deepEqual(bodies, range(0, bodies.length));
 });
 
-test('FULL: the same numbers are re-emitted after retryAfterMs, no gap, no duplicate', async () => {
-  const ch = new FakeChannel().failFull(5, 10);
-  const { ctx, source } = setup({ batchSize: 7, totalEvents: 200 }, ch);
+test('a batch the runtime rejects is logged at error with its event count; the next ones follow', async () => {
+  const ch = new FakeChannel().failWith(new SluiceError('SLUICE_ERR_BATCH_TOO_LARGE', 'too large'));
+  const { ctx, source } = setup({ batchSize: 7, totalEvents: 21 }, ch);
   await source.start();
-  await waitUntil(() => ch.events().length === 200, 'every event');
+  await waitUntil(() => ch.calls === 3 && ch.outstanding === 0, 'three emits settled');
   await source.stop();
-  assert.deepEqual(ch.bodies(), range(0, 200));
-  assert.ok(ctx.counters.get('ChannelWriteFail') >= 5);
-  assert.equal(ctx.counters.get('EventReceivedCount'), 200);
+  assert.deepEqual(ch.bodies(), range(7, 21));
+  const lost = ctx.records.filter((r) => r.level === 50);
+  assert.equal(lost.length, 1);
+  assert.equal(lost[0]!['events'], 7);
 });
 
 test('stop() ends generation; everything emitted before is committed and contiguous', async () => {
