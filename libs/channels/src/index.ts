@@ -1,4 +1,3 @@
-export * from './channel-service.js';
 export * from './file/index.js';
 export * from './memory/memory-channel.js';
 export * from './memory/memory-store.js';

@@ -11,3 +11,4 @@ export * from './event.js';
 export * from './logger.js';
 export * from './protocol.js';
 export * from './rate-limited-warn.js';
+export * from './recent-set.js';

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import pino from 'pino';
 import { CHANNEL_COUNTERS, Counters, decodeBatch, encodeBatch, type Reply, type Request } from '@sluice/core';
-import { ChannelService, MemoryStore } from '@sluice/channels';
+import { MemoryStore } from '@sluice/channels';
+import { ChannelService } from './channel-service.js';
 import type { ChannelClient } from '@sluice/transport';
 import { ChannelWriter } from './channel-writer.js';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import pino from 'pino';
 import { CHANNEL_COUNTERS, Counters, decodeBatch, encodeBatch, type Reply } from '@sluice/core';
-import { ChannelService, MemoryStore } from '@sluice/channels';
+import { MemoryStore } from '@sluice/channels';
+import { ChannelService } from './channel-service.js';
 import { ChannelClient, ChannelServer, channelEndpoint } from '@sluice/transport';
 import { ChannelWriter } from './channel-writer.js';
 

@@ -13,7 +13,8 @@ import {
   type Request,
   type SluiceEvent,
 } from '@sluice/core';
-import { ChannelService, MemoryStore } from '@sluice/channels';
+import { MemoryStore } from '@sluice/channels';
+import { ChannelService } from './channel-service.js';
 import type { ChannelClient } from '@sluice/transport';
 import { ChannelWriter } from './channel-writer.js';
 import { createEmitter } from './emitter.js';

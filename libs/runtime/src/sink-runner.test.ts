@@ -20,7 +20,8 @@ import {
   type RequestType,
   type Sink,
 } from '@sluice/core';
-import { ChannelService, MemoryStore } from '@sluice/channels';
+import { MemoryStore } from '@sluice/channels';
+import { ChannelService } from './channel-service.js';
 import { defaultProcessor, failoverProcessor } from '@sluice/flow';
 import { loggerSink } from '@sluice/sinks';
 import { ChannelClient, ChannelServer, channelEndpoint } from '@sluice/transport';

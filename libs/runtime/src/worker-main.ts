@@ -8,8 +8,8 @@ import {
   type ComponentContext,
   type Logger,
 } from '@sluice/core';
-import { ChannelService } from '@sluice/channels';
 import { ChannelClient, ChannelServer, channelEndpoint } from '@sluice/transport';
+import { ChannelService } from './channel-service.js';
 import { ChannelWriter } from './channel-writer.js';
 import { createEmitter } from './emitter.js';
 import { agentRegistry } from './registry.js';

@@ -1,5 +1,4 @@
-import { joinRanges, type BatchFraming, type ChannelStore, type StoredBatch } from '@sluice/core';
-import { RecentSet } from '../recent-set.js';
+import { joinRanges, RecentSet, type BatchFraming, type ChannelStore, type StoredBatch } from '@sluice/core';
 
 /** Events [from, to) of one committed batch; `firstSeq` is the commit-order number of event `from`. */
 interface Piece {

@@ -8,9 +8,9 @@ import {
   type Logger,
   type Reply,
   type Request,
+  RecentSet,
   type StoredBatch,
 } from '@sluice/core';
-import { RecentSet } from './recent-set.js';
 
 export interface ChannelServiceOptions {
   readonly name: string;

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pino from 'pino';
 import { Counters, CHANNEL_COUNTERS, SluiceError, type Reply } from '@sluice/core';
+import { MemoryStore } from '@sluice/channels';
+import { bodies, numbered } from '@sluice/channels/testing';
 import { ChannelService } from './channel-service.js';
-import { MemoryStore } from './memory/memory-store.js';
-import { bodies, numbered } from './testing/store-contract.js';
 
 function service(capacity = 10, leaseMs = 60_000, fullWaitMs = 0) {
   const counters = new Counters(CHANNEL_COUNTERS);
