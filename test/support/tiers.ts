@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentProcess, alive, readRolledLines, SLUICE, waitFor } from './agent.js';
+import { AgentProcess, readRolledLines, SLUICE } from './agent.js';
 
 export { freePort } from './agent.js';
 
@@ -57,20 +57,7 @@ export function startAgent(dir: string, name: string, config: string, extraArgs:
   return new AgentProcess(dir, name, config, ['--status-interval', '200', ...extraArgs]);
 }
 
-/** SIGKILLs a whole agent (its supervisor and every worker of its status.json) and waits until all are gone. */
-export async function killAgentHard(agent: AgentProcess): Promise<number[]> {
-  const status = agent.status();
-  const pids = [agent.child.pid!, ...(status?.components.map((c) => c.pid).filter((p): p is number => p !== null) ?? [])];
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  await waitFor('killed agent processes gone', () => (pids.every((p) => !alive(p)) ? true : undefined), 10_000);
-  return pids;
-}
+export { killAgentHard } from './process-kill.js';
 
 /** Log records of an agent from component (or grouped sink) `who` whose message matches `msg`. */
 export function logsOf(agent: AgentProcess, who: string, msg: RegExp): Record<string, unknown>[] {
