@@ -51,11 +51,7 @@ describe('Flume types Sluice does not implement', () => {
     ['channel', 'SPILLABLEMEMORY'],
     ['channel', 'org.apache.flume.channel.kafka.KafkaChannel'],
     ['selector', 'load_balancing'],
-    ['interceptor', 'regex_filter'],
-    ['interceptor', 'regex_extractor'],
-    ['interceptor', 'search_replace'],
-    ['interceptor', 'remove_header'],
-    ['interceptor', 'org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder'],
+    ['interceptor', 'org.apache.flume.sink.solr.morphline.MorphlineInterceptor$Builder'],
   ];
   for (const [kind, type] of named) {
     it(`${kind} type ${type} is reported as not implemented yet, at its type line`, () => {

@@ -41,13 +41,7 @@ export const FLUME_TYPES_NOT_IMPLEMENTED: readonly FlumeType[] = [
   t('channel', 'jdbc', 'org.apache.flume.channel.jdbc.JdbcChannel'),
   t('channel', 'spillablememory', 'org.apache.flume.channel.SpillableMemoryChannel'),
   t('channel', undefined, 'org.apache.flume.channel.kafka.KafkaChannel'),
-  t('selector', 'multiplexing', 'org.apache.flume.channel.MultiplexingChannelSelector'),
   t('selector', 'load_balancing', 'org.apache.flume.channel.LoadBalancingChannelSelector'),
-  t('interceptor', 'regex_filter', 'org.apache.flume.interceptor.RegexFilteringInterceptor$Builder'),
-  t('interceptor', 'regex_extractor', 'org.apache.flume.interceptor.RegexExtractorInterceptor$Builder'),
-  t('interceptor', 'search_replace', 'org.apache.flume.interceptor.SearchAndReplaceInterceptor$Builder'),
-  t('interceptor', 'remove_header', 'org.apache.flume.interceptor.RemoveHeaderInterceptor$Builder'),
-  t('interceptor', undefined, 'org.apache.flume.sink.solr.morphline.UUIDInterceptor$Builder'),
   t('interceptor', undefined, 'org.apache.flume.sink.solr.morphline.MorphlineInterceptor$Builder'),
 ];
 

@@ -141,6 +141,11 @@ export interface InterceptorFactory<S extends KeySpecs = KeySpecs> extends Compo
 
 export interface SelectorFactory<S extends KeySpecs = KeySpecs> extends ComponentSpec<S> {
   readonly kind: 'selector';
+  /**
+   * Checks that need the source's bound channels (in configuration order), so `sluice check`
+   * reports them: each problem is an error at the line of its key.
+   */
+  checkChannels?(config: Config<S>, channels: readonly string[]): readonly HostProblem[];
   /** `channels` are the source's bound channels, in configuration order. */
   create(config: Config<S>, channels: readonly string[]): ChannelSelector;
 }

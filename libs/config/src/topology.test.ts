@@ -415,21 +415,21 @@ describe('loadAgentConfig: values and checks', () => {
   it('validates selectors and interceptors against their own specs', () => {
     const text = `${MINIMAL.replace('a1.sources.r1.channels = c1', 'a1.sources.r1.channels = c1\na1.sources.r1.interceptors = i1 i2\na1.sources.r1.selector.optinal = c1')}a1.sources.r1.interceptors.i1.type = timestamp
 a1.sources.r1.interceptors.i1.preserveExisting = maybe
-a1.sources.r1.interceptors.i2.type = regex_filter
+a1.sources.r1.interceptors.i2.type = org.apache.flume.sink.solr.morphline.MorphlineInterceptor$Builder
 a1.sources.r1.interceptors.i3.type = static
 `;
     const r = load(text);
     expectOne(r.diagnostics, 'warning', /a1\.sources\.r1\.selector\.optinal: unknown key for the replicating channel selector; did you mean "optional"/, lineOf(text, 'optinal'));
     expectOne(r.diagnostics, 'error', /interceptors\.i1\.preserveExisting: invalid value "maybe", expected true or false/, lineOf(text, 'maybe'));
-    expectOne(r.diagnostics, 'error', /interceptors\.i2\.type: interceptor type "regex_filter" is a Flume type not implemented by Sluice yet/, lineOf(text, 'regex_filter'));
+    expectOne(r.diagnostics, 'error', /interceptors\.i2\.type: interceptor type "org\.apache\.flume\.sink\.solr\.morphline\.MorphlineInterceptor\$Builder" is a Flume type not implemented by Sluice yet/, lineOf(text, 'MorphlineInterceptor'));
     expectOne(r.diagnostics, 'warning', /interceptor i3 is defined but not listed/, lineOf(text, 'i3.type'));
   });
 
-  it('warns when selector.optional names a channel the source does not feed', () => {
+  it('refuses a selector.optional that names a channel the source does not feed', () => {
     const text = `${MINIMAL}a1.sources.r1.selector.optional = c1 c7\n`;
     const r = load(text);
-    expectOne(r.diagnostics, 'warning', /selector\.optional: "c7" is not one of this source's channels/, 9);
-    assert.ok(r.topology);
+    expectOne(r.diagnostics, 'error', /selector\.optional: c7 is not a channel of this source \(its channels: .*\)/, 9);
+    assert.equal(r.topology, undefined);
   });
 
   it('uses another selector when asked, with its dynamic keys', () => {

@@ -195,13 +195,9 @@ function resolveSelector(ctx: Context, prefix: string, props: readonly RawProper
   const rest = own.filter((p) => p.key !== 'type');
   const config = validateComponent({ prefix: selectorPrefix, spec: t.factory, props: rest, line: t.line, structuralKeys: ['type'], strict: ctx.strict }, ctx.report);
   if (config === undefined) return undefined;
-  const optional = config['optional'];
-  if (Array.isArray(optional)) {
-    const line = rest.find((p) => p.key === 'optional')?.line ?? t.line;
-    for (const ch of optional as string[]) {
-      if (!channels.includes(ch)) ctx.report('warning', line, `${selectorPrefix}optional: "${ch}" is not one of this source's channels (${channels.join(' ')})`);
-    }
-  }
+  const problems = t.factory.checkChannels?.(config, channels) ?? [];
+  for (const { key, message } of problems) ctx.report('error', rest.find((p) => p.key === key)?.line ?? t.line, `${selectorPrefix}${key}: ${message}`);
+  if (problems.length > 0) return undefined;
   return { type: t.factory.type, config, line: t.line };
 }
 

@@ -14,6 +14,8 @@ import {
   type SluiceEvent,
 } from '@sluice/core';
 import { MemoryStore } from '@sluice/channels';
+import { configFor } from '@sluice/config/testing';
+import { multiplexingSelector, regexFilterInterceptor } from '@sluice/flow';
 import { ChannelService } from './channel-service.js';
 import type { ChannelClient } from '@sluice/transport';
 import { ChannelWriter } from './channel-writer.js';
@@ -199,5 +201,28 @@ test('an optional channel that does not answer never holds the source back', asy
   } finally {
     o1.release();
     close();
+  }
+});
+
+test('interceptors then a multiplexing selector: each event to its channels; a batch filtered to nothing commits nothing and resolves', async () => {
+  const channels = ['us', 'eu', 'other'].map((n) => new ScriptedChannel(n));
+  const writers = new Map(channels.map((c) => [c.name, new ChannelWriter(c.client, { channel: c.name, window: 8, requestTimeoutMs: 5000, logger, txPrefix: 'r1' })]));
+  const names = channels.map((c) => c.name);
+  const selector = multiplexingSelector.create(configFor(multiplexingSelector, { header: 'region', 'mapping.us': ['us'], 'mapping.eu': ['eu', 'other'], default: ['other'] }), names);
+  const filter = regexFilterInterceptor.create(configFor(regexFilterInterceptor, { regex: '^keep' }), { agent: 'a1', name: 'f', logger, counters: new Counters(), dataDir: '/nonexistent' });
+  const counters = new Counters(SOURCE_COUNTERS);
+  const emitter = createEmitter({ interceptors: [filter], selector, writers, counters, logger });
+  const ev = (body: string, region?: string): SluiceEvent => ({ headers: region === undefined ? {} : { region }, body: Buffer.from(body) });
+  try {
+    await emitter.emit([ev('keep 1', 'us'), ev('drop 2', 'us'), ev('keep 3', 'eu'), ev('keep 4'), ev('keep 5', 'us'), ev('keep 6', 'asia')]);
+    await emitter.emit([ev('drop 7', 'us'), ev('drop 8', 'eu')]);
+    assert.deepEqual(await channels[0]!.drain(), ['keep 1', 'keep 5']);
+    assert.deepEqual(await channels[1]!.drain(), ['keep 3']);
+    assert.deepEqual(await channels[2]!.drain(), ['keep 3', 'keep 4', 'keep 6']);
+    assert.equal(channels.reduce((n, c) => n + c.puts, 0), 4, 'the filtered-out batch put nothing');
+    assert.equal(counters.get('EventReceivedCount'), 8);
+  } finally {
+    for (const w of writers.values()) w.close();
+    for (const c of channels) c.close();
   }
 });

@@ -155,6 +155,8 @@ export const fakeReplicatingSelector: SelectorFactory<typeof REPLICATING_KEYS> =
   aliases: ['org.apache.flume.channel.ReplicatingChannelSelector'],
   doc: 'Every event to every channel.',
   keys: REPLICATING_KEYS,
+  checkChannels: (config, channels) =>
+    config.optional.filter((c) => !channels.includes(c)).map((c) => ({ key: 'optional', message: `${c} is not a channel of this source (its channels: ${channels.join(' ')})` })),
   create: notInConfigTests,
 };
 
@@ -169,7 +171,10 @@ export const fakeMultiplexingSelector: SelectorFactory<typeof MULTIPLEXING_KEYS>
   aliases: ['org.apache.flume.channel.MultiplexingChannelSelector'],
   doc: 'Routes on a header.',
   keys: MULTIPLEXING_KEYS,
-  dynamicKeys: { 'mapping.': { format: 'list-ws', default: [], doc: 'Channels for one header value.' } },
+  dynamicKeys: {
+    'mapping.': { format: 'list-ws', default: [], doc: 'Channels for one header value.' },
+    'optional.': { format: 'list-ws', default: [], doc: 'Optional channels for one header value.' },
+  },
   create: notInConfigTests,
 };
 

@@ -1,5 +1,5 @@
 import type { KeySpecs, SelectorFactory } from '@sluice/config';
-import { SluiceError } from '@sluice/core';
+import { unboundChannels } from '../bound-channels.js';
 
 export const REPLICATING_KEYS = {
   optional: {
@@ -19,15 +19,9 @@ export const replicatingSelector: SelectorFactory<typeof REPLICATING_KEYS> = {
   aliases: ['org.apache.flume.channel.ReplicatingChannelSelector'],
   doc: 'Sends every event to all the channels of the source; the channels in `optional` are best-effort.',
   keys: REPLICATING_KEYS,
+  checkChannels: (config, channels) => unboundChannels('optional', config.optional, channels),
   create(config, channels) {
     const optionalNames = new Set<string>(config.optional);
-    const unbound = [...optionalNames].filter((c) => !channels.includes(c));
-    if (unbound.length > 0) {
-      throw new SluiceError(
-        'SLUICE_ERR_CONFIG',
-        `selector.optional names ${unbound.length === 1 ? 'a channel' : 'channels'} the source is not bound to: ${unbound.join(' ')} (bound: ${channels.join(' ')})`,
-      );
-    }
     const required = Object.freeze(channels.filter((c) => !optionalNames.has(c)));
     const optional = Object.freeze(channels.filter((c) => optionalNames.has(c)));
     return { required: () => required, optional: () => optional, fixed: { required, optional } };
