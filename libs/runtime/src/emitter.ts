@@ -29,15 +29,10 @@ export interface Emitter {
   readonly whenWritable: () => Promise<void>;
 }
 
-interface Route {
-  readonly required: readonly string[];
-  readonly optional: readonly string[];
-  readonly events: SluiceEvent[];
-}
 
 /**
  * The source side of Flume's ChannelProcessor: run the interceptors, route each event with the
- * selector, encode once per distinct route, and commit to every required channel (in parallel,
+ * selector (each channel gets its events of a batch in order, in one put), and commit to every required channel (in parallel,
  * each channel's writer on its own: a channel that has committed is never sent the batch again).
  * Optional channels are written best-effort: their failures are logged, never returned.
  * Counts Flume's source counters once per emit; the writers' windows are the back-pressure.
@@ -48,15 +43,33 @@ export function createEmitter(options: EmitterOptions): Emitter {
   // optional channel that is down or full never holds the source back.
   const gating = selector.fixed ? selector.fixed.required.map((c) => writers.get(c)!) : [...writers.values()];
 
+  const writeOptional = (channel: string, batch: Buffer, events: number) =>
+    writers
+      .get(channel)!
+      .write(batch, 0)
+      .catch((err: unknown) => logger.warn({ err, channel, events }, 'Optional channel did not take a batch.'));
+
   /** Commits one encoded batch to its required channels, best-effort to its optional ones. */
   const write = (batch: Buffer, events: number, required: readonly string[], optional: readonly string[], emitOptions?: EmitOptions) => {
-    for (const channel of optional) {
-      writers
-        .get(channel)!
-        .write(batch, 0)
-        .catch((err: unknown) => logger.warn({ err, channel, events }, 'Optional channel did not take a batch.'));
-    }
+    for (const channel of optional) void writeOptional(channel, batch, events);
     return Promise.all(required.map((channel) => writers.get(channel)!.write(batch, emitOptions?.fullWaitMs)));
+  };
+
+  /** Events of several routes: each channel gets its own events in the order they came, as in Flume. */
+  const writePerChannel = (events: readonly SluiceEvent[], emitOptions?: EmitOptions) => {
+    const required = new Map<string, SluiceEvent[]>();
+    const optional = new Map<string, SluiceEvent[]>();
+    const add = (to: Map<string, SluiceEvent[]>, channel: string, e: SluiceEvent) => {
+      const list = to.get(channel);
+      if (list) list.push(e);
+      else to.set(channel, [e]);
+    };
+    for (const e of events) {
+      for (const c of selector.required(e)) add(required, c, e);
+      for (const c of selector.optional(e)) add(optional, c, e);
+    }
+    for (const [channel, list] of optional) void writeOptional(channel, encodeBatch(list), list.length);
+    return Promise.all([...required].map(([channel, list]) => writers.get(channel)!.write(encodeBatch(list), emitOptions?.fullWaitMs)));
   };
 
   /** Runs `send` for a batch of `count` events received by the source, counting its outcome. */
@@ -78,9 +91,10 @@ export function createEmitter(options: EmitterOptions): Emitter {
     let events = input as SluiceEvent[];
     for (const interceptor of interceptors) events = interceptor.intercept(events);
     if (events.length === 0) return;
-    // A selector whose routing never depends on the event needs no per-event look-up.
-    const routes = selector.fixed ? [{ ...selector.fixed, events }] : route(events, selector);
-    await Promise.all(routes.map((r) => write(encodeBatch(r.events), r.events.length, r.required, r.optional, emitOptions)));
+    // A selector whose routing never depends on the event, or a batch all of one route, is encoded once.
+    const r = selector.fixed ?? oneRoute(events, selector);
+    if (r !== undefined) await write(encodeBatch(events), events.length, r.required, r.optional, emitOptions);
+    else await writePerChannel(events, emitOptions);
   };
 
   const emit: Emit = (events, emitOptions) => (events.length === 0 ? Promise.resolve() : counted(events.length, emitOptions, () => send(events, emitOptions)));
@@ -104,26 +118,17 @@ export function createEmitter(options: EmitterOptions): Emitter {
   return { emit, emitBatch, writable, whenWritable };
 }
 
-/** Groups events by their (required, optional) channel lists, keeping each group's order. */
-function route(events: SluiceEvent[], selector: ChannelSelector): Route[] {
-  const routes: Route[] = [];
-  let last: Route | undefined;
-  for (const e of events) {
-    const required = selector.required(e);
-    const optional = selector.optional(e);
+/** The route every event of the batch has, or undefined when they differ. */
+function oneRoute(events: readonly SluiceEvent[], selector: ChannelSelector): { required: readonly string[]; optional: readonly string[] } | undefined {
+  const required = selector.required(events[0]!);
+  const optional = selector.optional(events[0]!);
+  for (let i = 1; i < events.length; i++) {
+    const r = selector.required(events[i]!);
+    const o = selector.optional(events[i]!);
     // Selectors return the same arrays for the same route: the common case costs one comparison.
-    if (last && last.required === required && last.optional === optional) {
-      last.events.push(e);
-      continue;
-    }
-    last = routes.find((r) => sameList(r.required, required) && sameList(r.optional, optional));
-    if (!last) {
-      last = { required, optional, events: [] };
-      routes.push(last);
-    }
-    last.events.push(e);
+    if ((r !== required && !sameList(r, required)) || (o !== optional && !sameList(o, optional))) return undefined;
   }
-  return routes;
+  return { required, optional };
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
