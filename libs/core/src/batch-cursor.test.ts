@@ -16,7 +16,9 @@ const bodyArb = fc.oneof(
   fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
   fc.tuple(fc.integer({ min: 9000, max: 40_000 }), fc.integer({ min: 0, max: 255 })).map(([n, b]) => Buffer.alloc(n, b)),
 );
-const eventArb: fc.Arbitrary<SluiceEvent> = fc.record({ headers: fc.dictionary(text, text, { maxKeys: 4 }), body: bodyArb });
+// avsc reads a `__proto__` header by assignment, which drops it; the cursor keeps it (tested on its own below).
+const headerKey = text.filter((k) => k !== '__proto__');
+const eventArb: fc.Arbitrary<SluiceEvent> = fc.record({ headers: fc.dictionary(headerKey, text, { maxKeys: 4 }), body: bodyArb });
 const eventsArb = fc.array(eventArb, { maxLength: 30 });
 
 /** What the cursor reports of each event, read field by field. */
