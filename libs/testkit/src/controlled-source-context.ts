@@ -59,13 +59,22 @@ export class ControlledSourceContext implements SourceContext {
     return this.entries.flatMap((e) => e.events.map((ev) => ev.body.toString('utf8')));
   }
 
-  /** From now on emits resolve by themselves (true), or wait for the test (false); true resolves those pending. */
+  /** True while emits resolve by themselves; false (the default) while they wait for the test. */
+  get autoResolve(): boolean {
+    return this.auto;
+  }
+
+  /** Setting it true also resolves the emits pending. */
   set autoResolve(on: boolean) {
     this.auto = on;
     if (on) this.resolveAll();
   }
 
-  /** Pending emits above which `writable()` is false; Infinity by default. */
+  /** `writable()` is false while this many emits are pending; Infinity by default. */
+  get window(): number {
+    return this.windowSize;
+  }
+
   set window(size: number) {
     this.windowSize = size;
     this.wakeWritable();
