@@ -7,7 +7,7 @@ import { encodeRequestBuffers } from './call-codec.js';
 import { encodeFrame } from './netty-framing.js';
 import { AVRO_SOURCE_PROTOCOL_HASH } from './protocol.js';
 import { framesOf, loadCapture, streamOf } from './testing/capture.js';
-import { memoryLogger } from './testing/memory-logger.js';
+import { memoryLogger } from '@sluice/testkit';
 import { RawConnection } from './testing/raw-connection.js';
 
 /** A small seeded PRNG (mulberry32), so a failing run can be replayed from its seed. */
@@ -121,9 +121,9 @@ test('random, mutated and truncated frames never take the server down; a good cl
   assert.ok(c.framesRejected > 0, 'bad frames were rejected');
   assert.equal(c.connectionsOpened, c.connectionsClosed);
   assert.ok(
-    log.lines().some((l) => l['msg'] === 'Closing the connection: the peer broke the Avro RPC protocol.' && typeof l['reason'] === 'string'),
+    log.records.some((l) => l['msg'] === 'Closing the connection: the peer broke the Avro RPC protocol.' && typeof l['reason'] === 'string'),
     'rejections are logged with their reason',
   );
-  assert.equal(log.lines().filter((l) => l['level'] === 40).length, 1, 'one misbehaving address is reported once at warn, then at debug');
+  assert.equal(log.records.filter((l) => l['level'] === 40).length, 1, 'one misbehaving address is reported once at warn, then at debug');
   t.diagnostic(`seed ${seed}, ${cases} cases, counters ${JSON.stringify(c)}`);
 });

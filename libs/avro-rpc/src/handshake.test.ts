@@ -7,7 +7,7 @@ import { decodeRequest, decodeResponse, encodeRequestBuffers, encodeResponseBuff
 import { encodeFrame } from './netty-framing.js';
 import { AVRO_SOURCE_PROTOCOL, AVRO_SOURCE_PROTOCOL_HASH, AVRO_SOURCE_PROTOCOL_TEXT, md5 } from './protocol.js';
 import { framesOf } from './testing/capture.js';
-import { memoryLogger } from './testing/memory-logger.js';
+import { memoryLogger } from '@sluice/testkit';
 import { RawConnection } from './testing/raw-connection.js';
 import { startScriptedPeer } from './testing/scripted-peer.js';
 

@@ -7,7 +7,7 @@ import { createAvroClient, type AvroClient, type AvroClientOptions } from './avr
 import { createAvroServer, type AppendContext, type AvroServer, type AvroServerOptions } from './avro-server.js';
 import { createIpFilter, parseIpFilterRules } from './ip-filter.js';
 import type { Status } from './protocol.js';
-import { memoryLogger } from './testing/memory-logger.js';
+import { memoryLogger, type LogRecord } from '@sluice/testkit';
 import { startScriptedPeer } from './testing/scripted-peer.js';
 import { startTeeProxy } from './testing/tee-proxy.js';
 import { makeTestCert } from './testing/tls-cert.js';
@@ -22,12 +22,12 @@ after(async () => {
 async function startServer(
   onAppendBatch: Handler,
   extra: Partial<AvroServerOptions> = {},
-): Promise<{ server: AvroServer; port: number; lines: () => Record<string, unknown>[] }> {
+): Promise<{ server: AvroServer; port: number; records: LogRecord[] }> {
   const log = memoryLogger();
   const server = createAvroServer({ host: '127.0.0.1', port: 0, logger: log.logger, onAppendBatch, ...extra });
   const { port } = await server.listen();
   closers.push(() => server.close());
-  return { server, port, lines: log.lines };
+  return { server, port, records: log.records };
 }
 
 function client(port: number, extra: Partial<AvroClientOptions> = {}): AvroClient {
@@ -175,14 +175,14 @@ describe('client ↔ server on 127.0.0.1', () => {
       assert.equal(c.stats.connectionsCreated, 1, 'the same connection was kept');
       assert.equal(server.counters.framesRejected, 0);
     }
-    const { port, server, lines } = await startServer(recorder().handler, { stallTimeoutMs: 150 });
+    const { port, server, records } = await startServer(recorder().handler, { stallTimeoutMs: 150 });
     const peer = net.connect({ host: '127.0.0.1', port });
     peer.on('error', () => undefined);
     const closed = new Promise((resolve) => peer.once('close', resolve));
     peer.write(Buffer.from('0000000100000001000000ff01020304', 'hex')); // a frame that never completes
     await closed;
     assert.equal(server.counters.framesRejected, 1);
-    assert.ok(lines().some((l) => /stalled/.test(String(l['reason'])) && l['level'] === 40), 'logged at warn with its reason');
+    assert.ok(records.some((l) => /stalled/.test(String(l['reason'])) && l['level'] === 40), 'logged at warn with its reason');
   });
 
   test('a server answering FAILED: the status is returned, not thrown', async () => {
@@ -194,13 +194,13 @@ describe('client ↔ server on 127.0.0.1', () => {
   });
 
   test('a handler that throws is answered FAILED, logged and counted', async () => {
-    const { port, server, lines } = await startServer(async () => {
+    const { port, server, records } = await startServer(async () => {
       throw new Error('channel exploded');
     });
     const c = client(port);
     assert.equal(await c.appendBatch(sampleBatch(5)), 'FAILED');
     assert.equal(server.counters.handlerFailures, 1);
-    assert.ok(lines().some((l) => l['level'] === 50 && JSON.stringify(l['err']).includes('channel exploded')));
+    assert.ok(records.some((l) => l['level'] === 50 && JSON.stringify(l['err']).includes('channel exploded')));
   });
 
   test('a server that never answers: SLUICE_ERR_TIMEOUT (retriable), then a fresh connection', async () => {

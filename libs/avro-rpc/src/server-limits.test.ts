@@ -4,19 +4,19 @@ import { after, test } from 'node:test';
 import { encodeBatch, textEvent } from '@sluice/core';
 import { createAvroClient } from './avro-client.js';
 import { createAvroServer, type AvroServer, type AvroServerOptions } from './avro-server.js';
-import { memoryLogger } from './testing/memory-logger.js';
+import { memoryLogger, type LogRecord } from '@sluice/testkit';
 
 const closers: (() => Promise<void> | void)[] = [];
 after(async () => {
   for (const c of closers.reverse()) await c();
 });
 
-async function startServer(extra: Partial<AvroServerOptions>): Promise<{ server: AvroServer; port: number; lines: () => Record<string, unknown>[] }> {
+async function startServer(extra: Partial<AvroServerOptions>): Promise<{ server: AvroServer; port: number; records: LogRecord[] }> {
   const log = memoryLogger();
   const server = createAvroServer({ host: '127.0.0.1', port: 0, logger: log.logger, onAppendBatch: async () => 'OK', ...extra });
   const { port } = await server.listen();
   closers.push(() => server.close());
-  return { server, port, lines: log.lines };
+  return { server, port, records: log.records };
 }
 
 /** A raw connection; `closed` resolves when the server closes it. */
@@ -55,7 +55,7 @@ async function normalClientAnswered(port: number): Promise<void> {
 }
 
 test('frames of all connections together, charged at their declared size, stay within maxBufferedBytes: the one holding the most is closed', async () => {
-  const { server, port, lines } = await startServer({ maxBufferedBytes: 1_000_000 });
+  const { server, port, records } = await startServer({ maxBufferedBytes: 1_000_000 });
   const small = await rawConnection(port);
   small.socket.write(partialFrame(300_000, 100_000));
   const big = await rawConnection(port);
@@ -68,12 +68,12 @@ test('frames of all connections together, charged at their declared size, stay w
   assert.equal(server.counters.closedOverBudget, 1);
   assert.equal(small.socket.destroyed, false);
   assert.equal(third.socket.destroyed, false);
-  assert.equal(lines().filter((l) => /held exceed maxBufferedBytes/.test(String(l['msg']))).length, 1, 'logged once');
+  assert.equal(records.filter((l) => /held exceed maxBufferedBytes/.test(String(l['msg']))).length, 1, 'logged once');
   await normalClientAnswered(port);
 });
 
 test('past maxConnections the connection quiet longest makes way, even one holding a partial frame', async () => {
-  const { server, port, lines } = await startServer({ maxConnections: 3 });
+  const { server, port, records } = await startServer({ maxConnections: 3 });
   const first = await rawConnection(port);
   await until('first open', () => (server.connections === 1 ? true : undefined));
   const second = await rawConnection(port);
@@ -84,7 +84,7 @@ test('past maxConnections the connection quiet longest makes way, even one holdi
   await normalClientAnswered(port); // the fourth: first (quiet longest) makes way
   await first.closed;
   assert.equal(server.counters.closedOverLimit, 1);
-  assert.equal(lines().filter((l) => /maxConnections reached/.test(String(l['msg']))).length, 1);
+  assert.equal(records.filter((l) => /maxConnections reached/.test(String(l['msg']))).length, 1);
   await rawConnection(port); // second, silent since its partial frame, makes way
   await second.closed;
   assert.equal(server.counters.closedOverLimit, 2);

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import { encodeBatch, SluiceError, textEvent } from '@sluice/core';
 import { createAvroClient } from './avro-client.js';
 import { createAvroServer } from './avro-server.js';
-import { memoryLogger } from './testing/memory-logger.js';
+import { memoryLogger } from '@sluice/testkit';
 import { makeTestCert } from './testing/tls-cert.js';
 import { checkStoreType, readKeystore, readPemKeyPair, readTruststore } from './tls-stores.js';
 

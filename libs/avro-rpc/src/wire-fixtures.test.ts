@@ -8,7 +8,7 @@ import { decodeRequest, decodeResponse } from './call-codec.js';
 import { encodeFrame } from './netty-framing.js';
 import { AVRO_SOURCE_PROTOCOL_HASH, AVRO_SOURCE_PROTOCOL_TEXT, type Status } from './protocol.js';
 import { framesOf, loadCapture, streamOf, type CaptureChunk } from './testing/capture.js';
-import { memoryLogger } from './testing/memory-logger.js';
+import { memoryLogger } from '@sluice/testkit';
 import { RawConnection } from './testing/raw-connection.js';
 import { startScriptedPeer, type ScriptedPeer } from './testing/scripted-peer.js';
 

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { connect, createServer, type Socket } from 'node:net';
 import { request } from 'node:http';
 import { after, test } from 'node:test';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { SluiceError } from '@sluice/core';
+import { memoryLogger } from '@sluice/testkit';
 import { MonitorServer } from './monitor-server.js';
 import { parsePrometheusText } from './prometheus-text.js';
 import type { AgentSnapshot } from './snapshot.js';
@@ -12,21 +11,10 @@ import { agent, worker } from './test-fixtures.js';
 
 const HOST = '127.0.0.1';
 
-function logged(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
-
 const servers: MonitorServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 
-async function serve(snapshot: () => AgentSnapshot, logger = logged().logger): Promise<string> {
+async function serve(snapshot: () => AgentSnapshot, logger = memoryLogger('info').logger): Promise<string> {
   const server = new MonitorServer({ host: HOST, port: 0, snapshot, logger });
   servers.push(server);
   const { host, port } = await server.start();
@@ -136,7 +124,7 @@ test('GET / links the three endpoints; TRACE and OPTIONS 403, unknown paths 404,
 });
 
 test('a snapshot that throws answers 500 with the message, logs it, and the server keeps serving', async () => {
-  const { logger, lines } = logged();
+  const { logger, records } = memoryLogger('info');
   let broken = true;
   const base = await serve(() => {
     if (broken) throw new Error('supervisor state is inconsistent');
@@ -147,7 +135,7 @@ test('a snapshot that throws answers 500 with the message, logs it, and the serv
     assert.equal(res.status, 500, path);
     assert.match(res.body, /supervisor state is inconsistent/);
   }
-  assert.equal(lines.filter((l) => l['level'] === 50).length, 3);
+  assert.equal(records.filter((l) => l['level'] === 50).length, 3);
   broken = false;
   assert.equal((await send(base, 'GET', '/metrics')).status, 200);
 });
@@ -157,7 +145,7 @@ test('a port in use rejects start() with SLUICE_ERR_METRICS_PORT and a message s
   await new Promise<void>((resolve) => blocker.listen(0, HOST, resolve));
   const port = (blocker.address() as { port: number }).port;
   try {
-    const server = new MonitorServer({ host: HOST, port, snapshot: () => agent(), logger: logged().logger });
+    const server = new MonitorServer({ host: HOST, port, snapshot: () => agent(), logger: memoryLogger('info').logger });
     await assert.rejects(server.start(), (err: unknown) => {
       assert.ok(err instanceof SluiceError);
       assert.equal(err.code, 'SLUICE_ERR_METRICS_PORT');
@@ -172,12 +160,12 @@ test('a port in use rejects start() with SLUICE_ERR_METRICS_PORT and a message s
 });
 
 test('an address that is not on this host rejects start() with a clear error (the privileged-port case is in bind-error)', async () => {
-  const server = new MonitorServer({ host: '192.0.2.1', port: 0, snapshot: () => agent(), logger: logged().logger });
+  const server = new MonitorServer({ host: '192.0.2.1', port: 0, snapshot: () => agent(), logger: memoryLogger('info').logger });
   await assert.rejects(server.start(), (err: SluiceError) => err.code === 'SLUICE_ERR_METRICS_PORT' && /192\.0\.2\.1/.test(err.message));
 });
 
 test('close() stops serving, also with a keep-alive connection open', async () => {
-  const server = new MonitorServer({ host: HOST, port: 0, snapshot: () => agent(), logger: logged().logger });
+  const server = new MonitorServer({ host: HOST, port: 0, snapshot: () => agent(), logger: memoryLogger('info').logger });
   const { port } = await server.start();
   const res = await fetch(`http://${HOST}:${port}/health`); // undici keeps the connection alive
   await res.text();
@@ -187,7 +175,7 @@ test('close() stops serving, also with a keep-alive connection open', async () =
 });
 
 test('past maxConnections a new connection is closed at once, logged once, and serving resumes when they close', { timeout: 10_000 }, async () => {
-  const { logger, lines } = logged();
+  const { logger, records } = memoryLogger('info');
   const server = new MonitorServer({ host: HOST, port: 0, snapshot: () => agent(), logger, maxConnections: 3 });
   servers.push(server);
   const { port } = await server.start();
@@ -199,11 +187,11 @@ test('past maxConnections a new connection is closed at once, logged once, and s
     assert.equal(extra.received(), '', 'closed without an answer');
   }
   assert.equal(server.connections, 3);
-  const warns = lines.filter((l) => l['level'] === 40);
+  const warns = records.filter((l) => l['level'] === 40);
   assert.deepEqual(warns.map((l) => [l['msg'], l['maxConnections']]), [['HTTP monitoring is at maxConnections: new connections are closed at once.', 3]]);
   for (const c of idle) c.socket.destroy();
   await until(() => server.connections === 0, 'the idle connections are closed');
-  const again = lines.find((l) => l['msg'] === 'HTTP monitoring accepts new connections again.');
+  const again = records.find((l) => l['msg'] === 'HTTP monitoring accepts new connections again.');
   assert.equal(again?.['level'], 30);
   assert.equal(again?.['dropped'], 2);
   const res = await fetch(`http://${HOST}:${port}/metrics`);
@@ -212,7 +200,7 @@ test('past maxConnections a new connection is closed at once, logged once, and s
 });
 
 test('a connection that never sends a request is closed after idleTimeoutMs', { timeout: 10_000 }, async () => {
-  const server = new MonitorServer({ host: HOST, port: 0, snapshot: () => agent(), logger: logged().logger, idleTimeoutMs: 100, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 });
+  const server = new MonitorServer({ host: HOST, port: 0, snapshot: () => agent(), logger: memoryLogger('info').logger, idleTimeoutMs: 100, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 });
   servers.push(server);
   const { port } = await server.start();
   const idle = await connectRaw(port);
@@ -221,7 +209,7 @@ test('a connection that never sends a request is closed after idleTimeoutMs', { 
 });
 
 test('a client trickling its headers is answered 408 and closed after headersTimeoutMs, though never idle', { timeout: 10_000 }, async () => {
-  const server = new MonitorServer({ host: HOST, port: 0, snapshot: () => agent(), logger: logged().logger, headersTimeoutMs: 200, idleTimeoutMs: 60_000 });
+  const server = new MonitorServer({ host: HOST, port: 0, snapshot: () => agent(), logger: memoryLogger('info').logger, headersTimeoutMs: 200, idleTimeoutMs: 60_000 });
   servers.push(server);
   const { port } = await server.start();
   const slow = await connectRaw(port);

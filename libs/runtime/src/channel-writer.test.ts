@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import pino from 'pino';
 import { CHANNEL_COUNTERS, Counters, decodeBatch, encodeBatch, type Reply } from '@sluice/core';
 import { MemoryStore } from '@sluice/channels';
+import { memoryLogger } from '@sluice/testkit';
 import { ChannelService } from './channel-service.js';
 import { ChannelClient, ChannelServer, channelEndpoint } from '@sluice/transport';
 import { ChannelWriter } from './channel-writer.js';
@@ -110,8 +111,7 @@ test('a write survives a channel that answers late: the same tx is re-sent and s
 });
 
 test('a channel full again within 10 s is logged at warn once, the later streaks at debug', async () => {
-  const records: { level: number; msg: string }[] = [];
-  const recording = pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line) as { level: number; msg: string }) });
+  const { logger: recording, records } = memoryLogger();
   let fullReplies = 0;
   const client = {
     request: async (req: { tx: string }): Promise<Reply> => (fullReplies-- > 0 ? { type: 'FULL', tx: req.tx, retryAfterMs: 1 } : { type: 'COMMITTED', tx: req.tx }),

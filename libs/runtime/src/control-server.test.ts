@@ -9,17 +9,9 @@ import pino from 'pino';
 import { SluiceError } from '@sluice/core';
 import { requireOrSkip, staleSocket } from '@sluice/core/testing';
 import type { AgentSnapshot } from '@sluice/metrics';
+import { memoryLogger } from '@sluice/testkit';
 import { CONTROL_SOCKET, MAX_CONTROL_LINE, type ControlHandler, type ReloadResult } from './control-protocol.js';
 import { ControlServer, parseRequest } from './control-server.js';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  op?: string;
-  component?: string;
-  suppressed?: number;
-  err?: { message: string };
-}
 
 const SNAPSHOT: AgentSnapshot = {
   agent: 'a1',
@@ -81,8 +73,7 @@ function fakeHandler(): ControlHandler & { calls: string[]; reloadGate: Promise<
 async function setup(t: TestContext) {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-ctl-'));
   const path = join(dir, CONTROL_SOCKET);
-  const logs: LogLine[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
+  const { logger, records: logs } = memoryLogger();
   const handler = fakeHandler();
   const server = new ControlServer(path, handler, logger);
   t.after(async () => {
@@ -161,7 +152,7 @@ test('status round trip, logged at debug', async (t) => {
   assert.deepEqual(await c.next(), { ok: true, result: SNAPSHOT });
   c.close();
   const req = logs.find((l) => l.msg === 'Control request.');
-  assert.equal(req?.op, 'status');
+  assert.equal(req?.['op'], 'status');
   assert.equal(req?.level, 20);
 });
 
@@ -233,7 +224,7 @@ test('a client sending garbage in a loop gets one warn line, the rest at debug, 
     c.close();
   }
   const refused = logs.filter((l) => l.msg === 'Malformed control request refused.');
-  assert.deepEqual(refused.filter((l) => l.level === 40).map((l) => l.suppressed), [0], 'one warn, for the first');
+  assert.deepEqual(refused.filter((l) => l.level === 40).map((l) => l['suppressed']), [0], 'one warn, for the first');
   assert.equal(refused.filter((l) => l.level === 20).length, 999);
   const c = await Client.open(path);
   c.send('{"op":"status"}\n');
@@ -296,8 +287,8 @@ test('a SluiceError from the handler keeps its code and message', async (t) => {
   });
   const req = logs.find((l) => l.msg === 'Control request.');
   assert.equal(req?.level, 30);
-  assert.equal(req?.op, 'restart');
-  assert.equal(req?.component, 'nope');
+  assert.equal(req?.['op'], 'restart');
+  assert.equal(req?.['component'], 'nope');
   c.close();
 });
 
@@ -312,7 +303,7 @@ test('any other handler error is logged and answered as an internal error', asyn
   });
   assert.equal((await c.next()).ok, true);
   const logged = logs.find((l) => l.level === 50);
-  assert.equal(logged?.err?.message, 'cannot read properties of undefined');
+  assert.equal((logged?.['err'] as { message?: string } | undefined)?.message, 'cannot read properties of undefined');
   c.close();
 });
 

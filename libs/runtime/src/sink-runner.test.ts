@@ -24,6 +24,7 @@ import { MemoryStore } from '@sluice/channels';
 import { ChannelService } from './channel-service.js';
 import { defaultProcessor, failoverProcessor } from '@sluice/flow';
 import { loggerSink } from '@sluice/sinks';
+import { memoryLogger } from '@sluice/testkit';
 import { ChannelClient, ChannelServer, channelEndpoint } from '@sluice/transport';
 import { SinkRunner, type CountedSink, type SinkRunnerOptions } from './sink-runner.js';
 
@@ -104,17 +105,6 @@ const groupOfOne = (sinks: readonly NamedSink[]) => defaultProcessor.create(conf
 
 function quietContext(name: string, counters: Counters, log: Logger = logger) {
   return { agent: 'a1', name, logger: log, counters, dataDir: '/nonexistent' };
-}
-
-interface LogRecord {
-  level: number;
-  msg: string;
-  [field: string]: unknown;
-}
-
-function recordingLogger(): { log: Logger; records: LogRecord[] } {
-  const records: LogRecord[] = [];
-  return { log: pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line) as LogRecord) }), records };
 }
 
 interface Held {
@@ -230,7 +220,7 @@ test('a malformed batch is rejected once: EventWriteFail counts that delivery on
   const channel = new FakeChannel([malformed(3), events(5)]);
   const counters = new Counters(SINK_COUNTERS);
   const sink = loggerSink.create(configFor(loggerSink, {}), quietContext('k1', counters));
-  const { log, records } = recordingLogger();
+  const { logger: log, records } = memoryLogger();
   const stop = new AbortController();
   channel.onNack = () => stop.abort();
   const taken = [...channel.queue];
@@ -279,7 +269,7 @@ test('a malformed batch every sink of a group rejects: one EventWriteFail per si
     return { name, sink, counters: new Counters(SINK_COUNTERS) };
   });
   const group = new Counters(['BatchEmptyCount', 'ChannelReadFail']);
-  const { log, records } = recordingLogger();
+  const { logger: log, records } = memoryLogger();
   const failover = (named: readonly NamedSink[]) => failoverProcessor.create(configFor(failoverProcessor, {}), named, quietContext('g1', group, log));
   const stop = new AbortController();
   channel.onNack = () => stop.abort();

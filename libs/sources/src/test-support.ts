@@ -1,25 +1,11 @@
 /**
  * Test support shared by the sources' unit tests: a fake runtime context whose `emit` records
- * committed batches and can be scripted to fail or hold, and a pino logger writing to memory.
- * Not exported from the lib's index.
+ * committed batches and can be scripted to fail or hold. Not exported from the lib's index.
  */
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import pino from 'pino';
-import { ChannelFullError, Counters, SOURCE_COUNTERS, type Emit, type EmitBatch, type EmitOptions, type Logger, type SluiceEvent, type Source, type SourceContext } from '@sluice/core';
-
-export interface LogRecord {
-  level: number;
-  msg: string;
-  [field: string]: unknown;
-}
-
-/** A pino logger at debug level whose records are parsed into `records`. */
-export function memoryLogger(): { logger: Logger; records: LogRecord[] } {
-  const records: LogRecord[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => void records.push(JSON.parse(line) as LogRecord) });
-  return { logger, records };
-}
+import { ChannelFullError, Counters, SOURCE_COUNTERS, type Emit, type EmitBatch, type EmitOptions, type SluiceEvent, type Source, type SourceContext } from '@sluice/core';
+import { memoryLogger, waitUntil, type LogRecord } from '@sluice/testkit';
 
 type Outcome = { kind: 'full'; retryAfterMs: number } | { kind: 'error'; error: Error };
 
@@ -132,15 +118,6 @@ export function fakeSourceContext(channel: FakeChannel = new FakeChannel(), name
     retrying: (reason) => void retryingCalls.push(reason),
     retryingCalls,
   };
-}
-
-/** Polls `predicate` every 5 ms until it holds; rejects after `timeoutMs` with `what` in the message. */
-export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 export function sleep(ms: number): Promise<void> {

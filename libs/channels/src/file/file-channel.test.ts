@@ -5,9 +5,10 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { Counters, DELIVERED, type Sink } from '@sluice/core';
 import { createRegistry, defineFactory, loadAgentConfig, type Diagnostic } from '@sluice/config';
+import { memoryLogger } from '@sluice/testkit';
 import { numbered } from '../testing/store-contract.js';
 import { fileChannel } from './file-channel.js';
-import { captureLogger, tempDir } from '../testing/file-fixtures.js';
+import { tempDir } from '../testing/file-fixtures.js';
 
 const roots: string[] = [];
 after(() => {
@@ -100,7 +101,7 @@ test('the directories default under the agent data dir, created at open', async 
   const r = load(['type = file', 'capacity = 50', 'transactionCapacity = 10']);
   assert.deepEqual(errorsOf(r.diagnostics), []);
   const counters = new Counters();
-  const { logger } = captureLogger();
+  const { logger } = memoryLogger();
   const store = fileChannel.create(r.topology!.channels[0]!.config as never, { agent: 'a1', name: 'c1', logger, counters, dataDir });
   assert.equal(store.capacity, 50);
   await store.open();
@@ -124,7 +125,7 @@ test('missing configured directories pass the check untouched, and are created a
   assert.equal(fs.existsSync(path.join(root, 'new')), false, 'the check creates nothing');
   assert.equal(fs.existsSync(path.join(root, 'other')), false, 'the check creates nothing');
 
-  const { logger } = captureLogger();
+  const { logger } = memoryLogger();
   const store = fileChannel.create(r.topology!.channels[0]!.config as never, { agent: 'a1', name: 'c1', logger, counters: new Counters(), dataDir: root });
   await store.open();
   const created = [path.join(root, 'new'), cp, backup, path.join(root, 'new', 'data'), d1, path.join(root, 'other'), d2];
@@ -156,7 +157,7 @@ test('a directory that cannot be created is an error naming the key, the path an
   const ok = load(['type = file', `checkpointDir = ${path.join(root, 'cp')}`, `dataDirs = ${good}`]);
   assert.deepEqual(errorsOf(ok.diagnostics), []);
   fs.writeFileSync(path.join(root, 'later'), 'x');
-  const { logger } = captureLogger();
+  const { logger } = memoryLogger();
   const store = fileChannel.create(ok.topology!.channels[0]!.config as never, { agent: 'a1', name: 'c1', logger, counters: new Counters(), dataDir: root });
   await assert.rejects(store.open(), (err: Error & { code?: string }) => {
     assert.equal(err.code, 'SLUICE_ERR_CONFIG');

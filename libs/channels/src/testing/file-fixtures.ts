@@ -1,27 +1,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import pino from 'pino';
-import { Counters, type Logger } from '@sluice/core';
+import { Counters } from '@sluice/core';
+import { memoryLogger, type LogRecord } from '@sluice/testkit';
 import type { FileStoreOptions } from '../file/file-store.js';
 import { RECORD_HEADER_SIZE, RECORD_MAGIC, SEGMENT_HEADER_SIZE } from '../file/record-format.js';
 import { CrashableFileStore } from './crashable-file-store.js';
 
-/** A log line as pino writes it. */
-export interface LogLine {
-  level: number;
-  msg: string;
-  [field: string]: unknown;
-}
-
-/** A pino logger that keeps every line in memory, for assertions on what was logged. */
-export function captureLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });
-  return { logger, lines };
-}
-
-export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
+export { LEVEL } from '@sluice/testkit';
 
 /** A fresh temporary directory, removed by `cleanup`. */
 export function tempDir(prefix = 'sluice-fc-'): string {
@@ -48,8 +34,8 @@ export function testOptions(root: string, overrides: Partial<FileStoreOptions> =
 }
 
 /** A store over `options` with a capturing logger and fresh counters (not opened). */
-export function makeStore(options: FileStoreOptions): { store: CrashableFileStore; lines: LogLine[]; counters: Counters } {
-  const { logger, lines } = captureLogger();
+export function makeStore(options: FileStoreOptions): { store: CrashableFileStore; lines: LogRecord[]; counters: Counters } {
+  const { logger, records: lines } = memoryLogger();
   const counters = new Counters();
   return { store: new CrashableFileStore(options, { logger, counters }), lines, counters };
 }

@@ -8,7 +8,8 @@ import { requireOrSkip } from '@sluice/core/testing';
 import { avroSource, type AvroSourceConfig } from './avro-source-factory.js';
 import { FULL_WAIT_MS, type AvroSource } from './avro-source.js';
 import { makeTestCertFiles } from '@sluice/avro-rpc/testing';
-import { checkBusyPortRetried, configFor, FakeChannel, fakeSourceContext, sleep, waitUntil, type FakeSourceContext } from '../test-support.js';
+import { checkBusyPortRetried, configFor, FakeChannel, fakeSourceContext, sleep, type FakeSourceContext } from '../test-support.js';
+import { waitUntil } from '@sluice/testkit';
 
 const events = (bodies: string[], headers: Record<string, string> = {}): SluiceEvent[] =>
   bodies.map((b) => ({ headers: { ...headers }, body: Buffer.from(b) }));

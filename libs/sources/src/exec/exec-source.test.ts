@@ -4,7 +4,8 @@ import { SluiceError } from '@sluice/core';
 import { execSource } from './exec-factory.js';
 import { STDERR_TAIL_LINE_BYTES, STDERR_TAIL_LINES } from './exec-source.js';
 import { descendantsOf, isAlive } from './process-tree.js';
-import { configFor, FAKE_WINDOW, FakeChannel, fakeSourceContext, sleep, waitUntil, type FakeSourceContext } from '../test-support.js';
+import { configFor, FAKE_WINDOW, FakeChannel, fakeSourceContext, sleep, type FakeSourceContext } from '../test-support.js';
+import { waitUntil } from '@sluice/testkit';
 
 const SH = '/bin/sh -c';
 

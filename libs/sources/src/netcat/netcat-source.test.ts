@@ -4,7 +4,8 @@ import { connect, type Socket } from 'node:net';
 import { SluiceError } from '@sluice/core';
 import { netcatSource, type NetcatSource } from './netcat-source.js';
 import { NetcatLines, charCount } from './netcat-lines.js';
-import { checkBusyPortRetried, configFor, FakeChannel, fakeSourceContext, sleep, waitUntil } from '../test-support.js';
+import { checkBusyPortRetried, configFor, FakeChannel, fakeSourceContext, sleep } from '../test-support.js';
+import { waitUntil } from '@sluice/testkit';
 
 async function setup(values: Record<string, unknown> = {}, ch = new FakeChannel()) {
   const ctx = fakeSourceContext(ch);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { SluiceError } from '@sluice/core';
 import { seqSource } from './seq-source.js';
 import { sequenceBatch } from './sequence-batch.js';
-import { configFor, FAKE_WINDOW, FakeChannel, fakeSourceContext, sleep, waitUntil } from '../test-support.js';
+import { configFor, FAKE_WINDOW, FakeChannel, fakeSourceContext, sleep } from '../test-support.js';
+import { waitUntil } from '@sluice/testkit';
 
 function setup(values: Record<string, unknown>, ch = new FakeChannel()) {
   const ctx = fakeSourceContext(ch);
