@@ -1,0 +1,57 @@
+/**
+ * For the syslog sources' tests only: a source context whose `emit` records committed events
+ * and can be held (as the runtime holds emits while a channel is full).
+ */
+import type { SluiceEvent, SourceContext } from '@sluice/core';
+import { fakeContext, type FakeContext } from '@sluice/testkit';
+
+export interface TestSourceContext extends SourceContext, FakeContext {
+  /** Committed events, in commit order. */
+  readonly events: SluiceEvent[];
+  /** Sizes of the committed batches. */
+  readonly batchSizes: number[];
+  /** Emits made and not yet committed. */
+  outstanding(): number;
+  /** Emits from now on wait (and writable() is false) until release(). */
+  hold(): void;
+  release(): void;
+}
+
+export function testSourceContext(): TestSourceContext {
+  const base = fakeContext('r1');
+  const events: SluiceEvent[] = [];
+  const batchSizes: number[] = [];
+  let held = false;
+  let outstanding = 0;
+  let waiters: (() => void)[] = [];
+  const emit = async (batch: readonly SluiceEvent[]): Promise<void> => {
+    outstanding++;
+    while (held) await new Promise<void>((resolve) => waiters.push(resolve));
+    outstanding--;
+    events.push(...batch);
+    batchSizes.push(batch.length);
+  };
+  const wake = (): void => {
+    const w = waiters;
+    waiters = [];
+    for (const resolve of w) resolve();
+  };
+  return {
+    ...base,
+    events,
+    batchSizes,
+    emit,
+    emitBatch: () => Promise.reject(new Error('not used')),
+    writable: () => !held,
+    whenWritable: () => (held ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve()),
+    retrying: () => undefined,
+    outstanding: () => outstanding,
+    hold: () => {
+      held = true;
+    },
+    release: () => {
+      held = false;
+      wake();
+    },
+  };
+}
