@@ -12,6 +12,8 @@ export interface TestSourceContext extends SourceContext, FakeContext {
   readonly batchSizes: number[];
   /** Emits made and not yet committed. */
   outstanding(): number;
+  /** Events passed to emit, committed or not. */
+  emitted(): number;
   /** Emits from now on wait (and writable() is false) until release(). */
   hold(): void;
   release(): void;
@@ -23,9 +25,11 @@ export function testSourceContext(): TestSourceContext {
   const batchSizes: number[] = [];
   let held = false;
   let outstanding = 0;
+  let emitted = 0;
   let waiters: (() => void)[] = [];
   const emit = async (batch: readonly SluiceEvent[]): Promise<void> => {
     outstanding++;
+    emitted += batch.length;
     while (held) await new Promise<void>((resolve) => waiters.push(resolve));
     outstanding--;
     events.push(...batch);
@@ -46,6 +50,7 @@ export function testSourceContext(): TestSourceContext {
     whenWritable: () => (held ? new Promise<void>((resolve) => waiters.push(resolve)) : Promise.resolve()),
     retrying: () => undefined,
     outstanding: () => outstanding,
+    emitted: () => emitted,
     hold: () => {
       held = true;
     },
