@@ -7,7 +7,7 @@ import { multiportSyslogTcpSource } from './multiport-syslog-tcp-factory.js';
 import { CONNECTION_EMIT_WINDOW } from './syslog-tcp-connection.js';
 import { syslogTcpSource } from './syslog-tcp-factory.js';
 import type { SyslogTcpSource } from './syslog-tcp-source.js';
-import { testSourceContext } from './syslog-test-context.js';
+import { testSourceContext } from './syslog-test-support.js';
 
 async function start(values: Record<string, unknown> = {}) {
   const ctx = testSourceContext();

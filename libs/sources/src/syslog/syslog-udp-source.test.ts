@@ -5,7 +5,7 @@ import { configFor } from '@sluice/config/testing';
 import { waitUntil } from '@sluice/testkit';
 import { syslogUdpSource } from './syslog-udp-factory.js';
 import { DROPPED_DATAGRAMS_COUNTER, type SyslogUdpSource } from './syslog-udp-source.js';
-import { testSourceContext } from './syslog-test-context.js';
+import { testSourceContext } from './syslog-test-support.js';
 
 async function start(values: Record<string, unknown> = {}) {
   const ctx = testSourceContext();
