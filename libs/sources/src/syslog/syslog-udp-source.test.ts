@@ -47,15 +47,26 @@ test('the client host name header is filled before the datagram is emitted', asy
   await stop();
 });
 
-test('datagrams that arrive while the channel is full are counted and dropped, with one warn; later ones are delivered', async () => {
-  const { ctx, send, stop } = await start();
+test('while the channel is full datagrams wait in one batch; past it they are counted and dropped, with one warn', async () => {
+  const { ctx, send, stop } = await start({ batchSize: 2 });
   ctx.hold();
-  for (let i = 0; i < 5; i++) await send(`<13>Dec  8 10:20:30 web lost ${i}`);
-  await waitUntil(() => ctx.counters.get(DROPPED_DATAGRAMS_COUNTER) === 5, 'five drops');
+  for (let i = 0; i < 5; i++) await send(`<13>Dec  8 10:20:30 web held ${i}`);
+  await waitUntil(() => ctx.counters.get(DROPPED_DATAGRAMS_COUNTER) === 3, 'three drops');
   assert.equal(ctx.records.filter((r) => /datagrams are dropped/.test(r.msg)).length, 1);
+  assert.equal(ctx.emitted(), 0, 'nothing emitted while not writable');
   ctx.release();
-  await send('<13>Dec  8 10:20:30 web kept');
-  await waitUntil(() => ctx.events.length === 1, 'the datagram after');
-  assert.equal(ctx.events[0]!.body.toString(), 'kept');
+  await waitUntil(() => ctx.events.length === 2, 'the batch held');
+  await send('<13>Dec  8 10:20:30 web after');
+  await waitUntil(() => ctx.events.length === 3, 'the datagram after');
+  assert.deepEqual(ctx.events.map((e) => e.body.toString()), ['held 0', 'held 1', 'after']);
+  await stop();
+});
+
+test('a burst larger than batchSize, while writable, arrives whole in batches of batchSize', async () => {
+  const { ctx, send, stop } = await start({ batchSize: 10 });
+  await Promise.all(Array.from({ length: 200 }, (_, i) => send(`<13>Dec  8 10:20:30 web burst ${i}`)));
+  await waitUntil(() => ctx.events.length + ctx.counters.get(DROPPED_DATAGRAMS_COUNTER) === 200, 'every datagram accounted for');
+  assert.equal(ctx.counters.get(DROPPED_DATAGRAMS_COUNTER), 0);
+  assert.ok(ctx.batchSizes.every((n) => n <= 10));
   await stop();
 });

@@ -22,9 +22,9 @@ export interface SyslogUdpSourceOptions extends ClientHeaderNames {
 /**
  * Flume's syslogudp: each datagram is one syslog message (one trailing `\n` dropped), parsed as
  * parseSyslogMessage does. Datagrams that arrive in one turn of the event loop are emitted
- * together, `batchSize` at most per batch. UDP cannot be slowed: a datagram that arrives while
- * the runtime is not writable is dropped and counted (DatagramDroppedCount), with a warn at most
- * once a minute; nothing is queued beyond one batch.
+ * together, `batchSize` at most per batch; while the runtime is not writable they wait in that
+ * one batch. UDP cannot be slowed: a datagram that finds the batch full is dropped and counted
+ * (DatagramDroppedCount), with a warn at most once a minute; nothing else is queued.
  */
 export class SyslogUdpSource implements Source {
   private socket: Socket | undefined;
@@ -93,8 +93,8 @@ export class SyslogUdpSource implements Source {
 
   private onMessage(datagram: Buffer, rinfo: RemoteInfo): void {
     if (this.stopping !== undefined) return;
-    // Not writable, or a whole batch already waiting for host names: no room for it.
-    if (!this.ctx.writable() || (this.lookups.size > 0 && this.batch.length >= this.opts.batchSize)) {
+    // The batch in progress is the only buffer: full, it means the channels have not kept up.
+    if (this.batch.length >= this.opts.batchSize) {
       this.drop();
       return;
     }
@@ -102,25 +102,20 @@ export class SyslogUdpSource implements Source {
     const event = parseSyslogMessage(message, false, { keepFields: this.opts.keepFields, now: Date.now() });
     const address = plainAddress(rinfo.address);
     if (this.opts.clientIPHeader !== '') event.headers[this.opts.clientIPHeader] = address;
-    if (this.opts.clientHostnameHeader === '') {
-      this.add(event);
+    this.batch.push(event);
+    if (this.opts.clientHostnameHeader !== '') {
+      // The datagram keeps its place in the batch while its client's name is looked up.
+      const lookup = this.hostname(address).then((name) => {
+        event.headers[this.opts.clientHostnameHeader] = name;
+      });
+      this.lookups.add(lookup);
+      void lookup.then(() => {
+        this.lookups.delete(lookup);
+        if (this.lookups.size === 0) this.scheduleFlush();
+      });
       return;
     }
-    // The datagram keeps its place in the batch while its client's name is looked up.
-    this.batch.push(event);
-    const lookup = this.hostname(address).then((name) => {
-      event.headers[this.opts.clientHostnameHeader] = name;
-    });
-    this.lookups.add(lookup);
-    void lookup.then(() => {
-      this.lookups.delete(lookup);
-      if (this.lookups.size === 0) this.scheduleFlush();
-    });
-  }
-
-  private add(event: SluiceEvent): void {
-    this.batch.push(event);
-    if (this.batch.length >= this.opts.batchSize && this.lookups.size === 0) this.flush();
+    if (this.batch.length >= this.opts.batchSize && this.ctx.writable()) this.flush();
     else this.scheduleFlush();
   }
 
@@ -132,28 +127,36 @@ export class SyslogUdpSource implements Source {
     }
   }
 
+  /** Emits the batch in progress after this turn of the event loop, once its names are known and the runtime is writable. */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    const run = (): void => {
+      if (this.lookups.size > 0) {
+        // The last lookup to finish schedules the flush again.
+        this.flushScheduled = false;
+        return;
+      }
+      if (!this.ctx.writable() && this.stopping === undefined) {
+        void this.ctx.whenWritable().then(run);
+        return;
+      }
       this.flushScheduled = false;
-      if (this.lookups.size === 0) this.flush();
-    });
+      this.flush();
+    };
+    setImmediate(run);
   }
 
   private flush(): void {
     const events = this.batch;
     if (events.length === 0) return;
     this.batch = [];
-    for (let from = 0; from < events.length; from += this.opts.batchSize) {
-      const part = events.slice(from, from + this.opts.batchSize);
-      this.ctx.emit(part).catch((err: unknown) => {
-        const report = this.refused.report('refused');
-        if (report.level === 'warn') {
-          this.ctx.logger.warn({ err, events: part.length, suppressed: report.suppressed }, 'The channels refused a batch of syslog datagrams; it is lost.');
-        }
-      });
-    }
+    this.ctx.emit(events).catch((err: unknown) => {
+      const report = this.refused.report('refused');
+      if (report.level === 'warn') {
+        this.ctx.logger.warn({ err, events: events.length, suppressed: report.suppressed }, 'The channels refused a batch of syslog datagrams; it is lost.');
+      }
+    });
   }
 
   private hostname(address: string): Promise<string> {
