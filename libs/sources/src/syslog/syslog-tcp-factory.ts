@@ -17,7 +17,7 @@ export const syslogTcpSource: SourceFactory<typeof SYSLOG_TCP_SOURCE_KEYS> = {
   kind: 'source',
   type: 'syslogtcp',
   aliases: ['org.apache.flume.source.SyslogTcpSource'],
-  doc: 'A TCP syslog receiver: one event per RFC 3164 or RFC 5424 message, `\\n`-terminated or octet-counted (RFC 6587), with Flume\'s syslog headers. Syslog has no acknowledgement: a full channel slows the sender through TCP.',
+  doc: 'A TCP syslog receiver: one event per RFC 3164 or RFC 5424 message, `\\n`-terminated or octet-counted (RFC 6587), with Flume\'s syslog headers. Syslog has no acknowledgement: a full channel slows the sender through TCP. Unlike Flume, octet-counted framing is understood, a message of exactly eventSize bytes is not marked Incomplete, and RFC 5424 time offsets and fractions are applied exactly.',
   keys: SYSLOG_TCP_SOURCE_KEYS,
   batchSizeKey: 'batchSize',
   resources: (config) => [{ kind: 'tcp-port', host: config.host, port: config.port, key: 'port' }],
