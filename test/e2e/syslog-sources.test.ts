@@ -129,3 +129,53 @@ test('syslogtcp and syslogudp: every logger message delivered once with its head
     assert.equal(await agent.stop(), 0);
   }
 });
+
+test('multiport_syslogtcp: messages on each port delivered with the port in portHeader', async () => {
+  const sub = join(dir, 'multiport');
+  const out = join(sub, 'out');
+  mkdirSync(out, { recursive: true });
+  const ports = [await freePort(), await freePort()];
+  const agent = new AgentProcess(
+    sub,
+    'a1',
+    `a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = multiport_syslogtcp
+a1.sources.r1.host = 127.0.0.1
+a1.sources.r1.ports = ${ports.join(' ')}
+a1.sources.r1.portHeader = port
+a1.sources.r1.charset.port.${ports[1]} = ISO-8859-1
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.sinks.k1.type = file_roll
+a1.sinks.k1.channel = c1
+a1.sinks.k1.sink.directory = ${out}
+a1.sinks.k1.sink.rollInterval = 0
+a1.sinks.k1.sink.serializer = header_and_text
+`,
+  );
+  try {
+    await agent.ready();
+    for (const port of ports) {
+      const lines = Array.from({ length: 30 }, (_, i) => `on ${port} message ${i}`);
+      sendWithLogger(sub, `port${port}`, lines, ['-T', '-P', String(port), '--rfc3164', '--octet-count']);
+    }
+    const events = (
+      await waitFor('every message delivered', () => {
+        const all = readRolledLines(out);
+        return all.length >= 60 ? all : undefined;
+      })
+    ).map(parseLine);
+    assert.equal(events.length, 60);
+    for (const port of ports) {
+      const got = events.filter((e) => e.headers.port === String(port));
+      assert.deepEqual(
+        got.map((e) => e.body),
+        Array.from({ length: 30 }, (_, i) => `app: on ${port} message ${i}`),
+      );
+    }
+  } finally {
+    assert.equal(await agent.stop(), 0);
+  }
+});

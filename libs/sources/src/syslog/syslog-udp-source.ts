@@ -75,6 +75,12 @@ export class SyslogUdpSource implements Source {
       });
       socket.bind({ address: host, port }, () => {
         socket.removeAllListeners('error');
+        if (this.stopped.signal.aborted) {
+          // Bound on a retry that finished after stop(): nothing will read it.
+          socket.close();
+          resolve();
+          return;
+        }
         socket.on('error', (err) => this.ctx.logger.error({ err }, 'syslog UDP socket error'));
         socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
         this.socket = socket;
