@@ -98,6 +98,30 @@ test('while the channel is full the connection is not read (TCP slows the sender
   await source.stop();
 });
 
+test('a client that never sends a newline costs at most eventSize bytes: its stream arrives in cut pieces', async () => {
+  const { ctx, source, port } = await start({ eventSize: 1000 });
+  const c = await client(port);
+  const total = 2_000_000;
+  c.end(Buffer.alloc(total, 'z'));
+  await waitUntil(() => ctx.events.reduce((n, e) => n + e.body.length, 0) === total, 'every byte', 20_000);
+  assert.equal(ctx.events.length, total / 1000);
+  assert.ok(ctx.events.every((e) => e.body.length === 1000 && e.headers['flume.syslog.status'] === 'Invalid'));
+  await source.stop();
+});
+
+test('a batch the channels refuse for good is logged and lost; the connection goes on', async () => {
+  const { ctx, source, port } = await start();
+  ctx.failNext(new Error('refused'));
+  const c = await client(port);
+  c.write('<13>Dec  8 10:20:30 h lost\n');
+  await waitUntil(() => ctx.records.some((r) => /refused a batch/.test(r.msg)), 'the warn');
+  c.write('<13>Dec  8 10:20:30 h kept\n');
+  await waitUntil(() => ctx.events.length === 1, 'the next message');
+  assert.equal(bodies(ctx)[0], 'kept');
+  c.end();
+  await source.stop();
+});
+
 test('OpenConnectionCount follows the connections; stop() closes the port and the connections', async () => {
   const { ctx, source, port } = await start();
   const a = await client(port);

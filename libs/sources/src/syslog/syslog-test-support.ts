@@ -17,6 +17,8 @@ export interface TestSourceContext extends SourceContext, FakeContext {
   /** Emits from now on wait (and writable() is false) until release(). */
   hold(): void;
   release(): void;
+  /** The next emit rejects with `error` (as the runtime does for a batch refused for good). */
+  failNext(error: Error): void;
 }
 
 export function testSourceContext(): TestSourceContext {
@@ -26,12 +28,16 @@ export function testSourceContext(): TestSourceContext {
   let held = false;
   let outstanding = 0;
   let emitted = 0;
+  let failure: Error | undefined;
   let waiters: (() => void)[] = [];
   const emit = async (batch: readonly SluiceEvent[]): Promise<void> => {
     outstanding++;
     emitted += batch.length;
     while (held) await new Promise<void>((resolve) => waiters.push(resolve));
     outstanding--;
+    const error = failure;
+    failure = undefined;
+    if (error !== undefined) throw error;
     events.push(...batch);
     batchSizes.push(batch.length);
   };
@@ -53,6 +59,9 @@ export function testSourceContext(): TestSourceContext {
     emitted: () => emitted,
     hold: () => {
       held = true;
+    },
+    failNext: (error) => {
+      failure = error;
     },
     release: () => {
       held = false;
