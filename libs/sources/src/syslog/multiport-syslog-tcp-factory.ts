@@ -2,6 +2,7 @@ import type { Config, KeySpecs, SourceFactory } from '@sluice/config';
 import { charsetError } from '../charset.js';
 import { SYSLOG_COMMON_KEYS, SYSLOG_TCP_KEYS, keepFieldsErrors, keepFieldsOf } from './syslog-keys.js';
 import { SyslogTcpSource } from './syslog-tcp-source.js';
+import { SYSLOG_TLS_KEYS, syslogServerTls, syslogTlsErrors } from './syslog-tls.js';
 
 const CHARSET_PORT_PREFIX = 'charset.port.';
 
@@ -11,6 +12,7 @@ export const MULTIPORT_SYSLOG_TCP_KEYS = {
   portHeader: { format: 'string', default: '', doc: 'Header to put the port a message came in on in; empty: none.' },
   ...SYSLOG_TCP_KEYS,
   ...SYSLOG_COMMON_KEYS,
+  ...SYSLOG_TLS_KEYS,
   'charset.default': {
     format: 'string',
     default: 'UTF-8',
@@ -51,7 +53,7 @@ export const multiportSyslogTcpSource: SourceFactory<typeof MULTIPORT_SYSLOG_TCP
   batchSizeKey: 'batchSize',
   resources: (config) => portsOf(config).map((port) => ({ kind: 'tcp-port' as const, host: config.host, port, key: 'ports' })),
   check(config) {
-    const errors = keepFieldsErrors(config.keepFields);
+    const errors = [...keepFieldsErrors(config.keepFields), ...syslogTlsErrors(config)];
     if (config.ports.length === 0) errors.push('ports: at least one port is needed');
     const ports = new Set<string>();
     for (const port of config.ports) {
@@ -82,6 +84,7 @@ export const multiportSyslogTcpSource: SourceFactory<typeof MULTIPORT_SYSLOG_TCP
         portHeader: config.portHeader,
         batchSize: config.batchSize,
         maxConnections: config.maxConnections,
+        tls: syslogServerTls(config),
       },
       ctx,
     );

@@ -1,12 +1,14 @@
 import type { Config, KeySpecs, SourceFactory } from '@sluice/config';
 import { SYSLOG_COMMON_KEYS, SYSLOG_TCP_KEYS, keepFieldsErrors, keepFieldsOf } from './syslog-keys.js';
 import { SyslogTcpSource } from './syslog-tcp-source.js';
+import { SYSLOG_TLS_KEYS, syslogServerTls, syslogTlsErrors } from './syslog-tls.js';
 
 export const SYSLOG_TCP_SOURCE_KEYS = {
   host: { format: 'host', default: undefined, doc: 'Host name or IP address to listen on.' },
   port: { format: 'port', default: undefined, doc: 'TCP port to listen on.' },
   ...SYSLOG_TCP_KEYS,
   ...SYSLOG_COMMON_KEYS,
+  ...SYSLOG_TLS_KEYS,
   batchSize: { ...SYSLOG_COMMON_KEYS.batchSize, doc: `Sluice extension: ${SYSLOG_COMMON_KEYS.batchSize.doc}` },
 } as const satisfies KeySpecs;
 
@@ -21,7 +23,7 @@ export const syslogTcpSource: SourceFactory<typeof SYSLOG_TCP_SOURCE_KEYS> = {
   keys: SYSLOG_TCP_SOURCE_KEYS,
   batchSizeKey: 'batchSize',
   resources: (config) => [{ kind: 'tcp-port', host: config.host, port: config.port, key: 'port' }],
-  check: (config) => keepFieldsErrors(config.keepFields),
+  check: (config) => [...keepFieldsErrors(config.keepFields), ...syslogTlsErrors(config)],
   create(config, ctx) {
     return new SyslogTcpSource(
       {
@@ -34,6 +36,7 @@ export const syslogTcpSource: SourceFactory<typeof SYSLOG_TCP_SOURCE_KEYS> = {
         portHeader: '',
         batchSize: config.batchSize,
         maxConnections: config.maxConnections,
+        tls: syslogServerTls(config),
       },
       ctx,
     );

@@ -1,4 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { ServerTlsOptions } from '@sluice/avro-rpc';
 import { ConnectionSlots, RateLimitedWarn, type Source, type SourceContext } from '@sluice/core';
 import { listenWithRetry } from '../listen-retry.js';
 import { clientHeaders, plainAddress, type ClientHeaderNames } from './client-headers.js';
@@ -16,7 +18,12 @@ export interface SyslogTcpSourceOptions extends ClientHeaderNames {
   readonly portHeader: string;
   readonly batchSize: number;
   readonly maxConnections: number;
+  /** TLS material: undefined for plain TCP. */
+  readonly tls: ServerTlsOptions | undefined;
 }
+
+/** How long a client may take to finish its TLS handshake before it is disconnected. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
  * A syslog receiver over TCP on one or more ports (syslogtcp, multiport_syslogtcp): every
@@ -59,7 +66,13 @@ export class SyslogTcpSource implements Source {
 
   private async listen(port: number): Promise<void> {
     const { host } = this.opts;
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket, server));
+    const onConnection = (socket: Socket): void => this.accept(socket, server);
+    const tls = this.opts.tls;
+    const server: Server =
+      tls === undefined
+        ? createServer({ noDelay: true }, onConnection)
+        : createTlsServer({ ...tls, noDelay: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, onConnection);
+    if (tls !== undefined) server.on('tlsClientError', (err) => this.ctx.logger.debug({ err }, 'TLS handshake failed'));
     this.servers.push(server);
     const listen = () =>
       new Promise<void>((resolve, reject) => {
@@ -75,7 +88,7 @@ export class SyslogTcpSource implements Source {
       signal: this.stopped.signal,
       onBound: () => {
         server.on('error', (err) => this.ctx.logger.error({ err }, 'syslog server error'));
-        this.ctx.logger.info({ host, port: (server.address() as AddressInfo).port }, 'syslog TCP source listening');
+        this.ctx.logger.info({ host, port: (server.address() as AddressInfo).port, tls: tls !== undefined }, 'syslog TCP source listening');
       },
     });
   }
