@@ -7,6 +7,7 @@ import { avroSource } from './avro/avro-source-factory.js';
 import { execSource } from './exec/exec-factory.js';
 import { netcatSource } from './netcat/netcat-source.js';
 import { seqSource } from './seq/seq-source.js';
+import { SYSLOG_SOURCES } from './syslog/syslog-sources.js';
 
 export { avroSource, AVRO_SOURCE_KEYS, type AvroSourceConfig } from './avro/avro-source-factory.js';
 export { AvroSource } from './avro/avro-source.js';
@@ -16,4 +17,4 @@ export { netcatSource, type NetcatSource } from './netcat/netcat-source.js';
 export { seqSource, type SeqSource } from './seq/seq-source.js';
 
 /** Every source type of this lib, for the runtime's registry. */
-export const SOURCE_FACTORIES: readonly SourceFactory[] = [seqSource, execSource, netcatSource, avroSource];
+export const SOURCE_FACTORIES: readonly SourceFactory[] = [seqSource, execSource, netcatSource, avroSource, ...SYSLOG_SOURCES];
