@@ -22,7 +22,6 @@ export const FLUME_TYPES_NOT_IMPLEMENTED: readonly FlumeType[] = [
   t('source', 'http', 'org.apache.flume.source.http.HTTPSource'),
   t('source', 'jms', 'org.apache.flume.source.jms.JMSSource'),
   t('source', 'thrift', 'org.apache.flume.source.ThriftSource'),
-  t('source', 'netcatudp', 'org.apache.flume.source.NetcatUdpSource'),
   t('source', undefined, 'org.apache.flume.source.kafka.KafkaSource'),
   t('sink', 'hdfs', 'org.apache.flume.sink.hdfs.HDFSEventSink'),
   t('sink', 'hive', 'org.apache.flume.sink.hive.HiveSink'),

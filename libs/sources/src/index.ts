@@ -6,6 +6,7 @@ import type { SourceFactory } from '@sluice/config';
 import { avroSource } from './avro/avro-source-factory.js';
 import { execSource } from './exec/exec-factory.js';
 import { netcatSource } from './netcat/netcat-source.js';
+import { netcatUdpSource } from './netcat-udp/netcat-udp-source.js';
 import { seqSource } from './seq/seq-source.js';
 import { SYSLOG_SOURCES } from './syslog/syslog-sources.js';
 
@@ -14,7 +15,8 @@ export { AvroSource } from './avro/avro-source.js';
 export { execSource } from './exec/exec-factory.js';
 export type { ExecSource } from './exec/exec-source.js';
 export { netcatSource, type NetcatSource } from './netcat/netcat-source.js';
+export { netcatUdpSource } from './netcat-udp/netcat-udp-source.js';
 export { seqSource, type SeqSource } from './seq/seq-source.js';
 
 /** Every source type of this lib, for the runtime's registry. */
-export const SOURCE_FACTORIES: readonly SourceFactory[] = [seqSource, execSource, netcatSource, avroSource, ...SYSLOG_SOURCES];
+export const SOURCE_FACTORIES: readonly SourceFactory[] = [seqSource, execSource, netcatSource, netcatUdpSource, avroSource, ...SYSLOG_SOURCES];

@@ -9,11 +9,7 @@ export interface ClientHeaderNames {
   readonly clientHostnameHeader: string;
 }
 
-/** An IPv4 address as it reads on a dual-stack socket (`::ffff:10.0.0.1`), in its usual form. */
-export function plainAddress(address: string | undefined): string {
-  if (address === undefined) return '';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
+export { plainAddress } from '../peer-address.js';
 
 /**
  * The client's host name by reverse DNS, or its address when there is none within two seconds
