@@ -1,3 +1,4 @@
+import type { Server } from 'node:net';
 import type { SourceContext } from '@sluice/core';
 
 /** First and longest delay between two tries to bind a busy port (each drawn from its upper half). */
@@ -88,5 +89,16 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       signal.removeEventListener('abort', done);
       resolve();
     }
+  });
+}
+
+/** One try at binding a TCP server (the `listen` of listenWithRetry): rejects with the socket error. */
+export function listenOnce(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
   });
 }

@@ -2,7 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Config, KeySpecs, SourceFactory } from '@sluice/config';
 import { ConnectionSlots, type Source, type SourceContext } from '@sluice/core';
 import { charsetError } from '../charset.js';
-import { listenWithRetry } from '../listen-retry.js';
+import { listenOnce, listenWithRetry } from '../listen-retry.js';
 import { NetcatConnection } from './netcat-connection.js';
 
 /** How long a stopping connection waits for its batch to commit, then for the client to close. */
@@ -72,15 +72,7 @@ export class NetcatSource implements Source {
     const { bind, port } = this.config;
     const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
     this.server = server;
-    const listen = () =>
-      new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: bind, port }, () => {
-          server.removeListener('error', reject);
-          resolve();
-        });
-      });
-    await listenWithRetry(listen, {
+    await listenWithRetry(() => listenOnce(server, bind, port), {
       address: `${bind}:${port}`,
       ctx: this.ctx,
       signal: this.stopped.signal,

@@ -2,7 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createServer as createTlsServer } from 'node:tls';
 import type { ServerTlsOptions } from '@sluice/avro-rpc';
 import { ConnectionSlots, RateLimitedWarn, type Source, type SourceContext } from '@sluice/core';
-import { listenWithRetry } from '../listen-retry.js';
+import { listenOnce, listenWithRetry } from '../listen-retry.js';
 import { clientHeaders, plainAddress, type ClientHeaderNames } from './client-headers.js';
 import type { KeepFields } from './keep-fields.js';
 import { SyslogTcpConnection } from './syslog-tcp-connection.js';
@@ -74,15 +74,7 @@ export class SyslogTcpSource implements Source {
         : createTlsServer({ ...tls, noDelay: true, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, onConnection);
     if (tls !== undefined) server.on('tlsClientError', (err) => this.ctx.logger.debug({ err }, 'TLS handshake failed'));
     this.servers.push(server);
-    const listen = () =>
-      new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host, port }, () => {
-          server.removeListener('error', reject);
-          resolve();
-        });
-      });
-    await listenWithRetry(listen, {
+    await listenWithRetry(() => listenOnce(server, host, port), {
       address: `${host}:${port}`,
       ctx: this.ctx,
       signal: this.stopped.signal,
