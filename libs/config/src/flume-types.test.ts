@@ -36,7 +36,6 @@ describe('Flume types Sluice does not implement', () => {
     ['source', 'syslogtcp'],
     ['source', 'syslogudp'],
     ['source', 'multiport_syslogtcp'],
-    ['source', 'http'],
     ['source', 'jms'],
     ['source', 'org.apache.flume.source.taildir.TaildirSource'],
     ['source', 'org.apache.flume.source.kafka.KafkaSource'],

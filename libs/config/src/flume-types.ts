@@ -22,7 +22,6 @@ export const FLUME_TYPES_NOT_IMPLEMENTED: readonly FlumeType[] = [
   t('source', 'syslogtcp', 'org.apache.flume.source.SyslogTcpSource'),
   t('source', 'syslogudp', 'org.apache.flume.source.SyslogUDPSource'),
   t('source', 'multiport_syslogtcp', 'org.apache.flume.source.MultiportSyslogTCPSource'),
-  t('source', 'http', 'org.apache.flume.source.http.HTTPSource'),
   t('source', 'jms', 'org.apache.flume.source.jms.JMSSource'),
   t('source', 'thrift', 'org.apache.flume.source.ThriftSource'),
   t('source', 'netcatudp', 'org.apache.flume.source.NetcatUdpSource'),

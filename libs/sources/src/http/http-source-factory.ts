@@ -22,7 +22,7 @@ export const HTTP_SOURCE_KEYS = {
   handler: {
     format: 'string',
     default: JSON_HANDLER,
-    doc: `Turns a request into events: \`${JSON_HANDLER}\` (a JSON array of \`{"headers": {...}, "body": "..."}\`) or \`${BLOB_HANDLER}\` (the whole body is one event, its headers the URL query parameters).`,
+    doc: `Turns a request into events: \`${JSON_HANDLER}\` (a JSON array of \`{"headers": {...}, "body": "..."}\`) or \`${BLOB_HANDLER}\` (the whole body is one event, its headers the URL query parameters). Stricter than Flume: an event without \`body\` or with a header value that is not a string is a 400, and only POST is served (Flume also takes GET).`,
   },
   'handler.maxBlobLength': {
     format: 'int',
