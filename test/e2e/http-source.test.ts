@@ -118,6 +118,14 @@ test('malformed JSON and wrong shapes are answered 400 with the reason', async (
   assert.equal(shape.text, 'event 0: header "n" must be a string\n');
 });
 
+test('a batch larger than the channel transactionCapacity is answered 500, naming it; the next one 200', async () => {
+  const tooMany = await curl(port, json(Array.from({ length: 1001 }, (_, i) => `n${i}`)));
+  assert.equal(tooMany.status, 500);
+  assert.match(tooMany.text, /transactionCapacity/);
+  assert.equal((await curl(port, json(['after the refused batch']))).status, 200);
+  await delivered(['after the refused batch']);
+});
+
 test('a body past maxRequestBytes is answered 413, declared or chunked', async () => {
   const big = json(['x'.repeat(MAX_REQUEST_BYTES * 4)]);
   const declared = await curl(port, big);
