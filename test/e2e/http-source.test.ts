@@ -215,4 +215,9 @@ test('after a few hundred random bodies and raw garbage the source still answers
   assert.equal(good.status, 200);
   await delivered(['alive after the fuzz']);
   assert.equal(agent.component('source:r1').restarts, 0, 'the source worker never died');
+  const errors = agent
+    .logLines()
+    .filter((l) => l['component'] === 'r1' && typeof l['level'] === 'number' && l['level'] >= 50)
+    .map((l) => l['msg']);
+  assert.deepEqual(errors, ['The channels cannot take this batch; answering 500.'], 'nothing logged at error but the batch over transactionCapacity');
 });
