@@ -33,7 +33,6 @@ describe('Flume types Sluice does not implement', () => {
   const named: [Parameters<typeof typeError>[0], string][] = [
     ['source', 'TAILDIR'],
     ['source', 'spooldir'],
-    ['source', 'http'],
     ['source', 'jms'],
     ['source', 'org.apache.flume.source.taildir.TaildirSource'],
     ['source', 'org.apache.flume.source.kafka.KafkaSource'],

@@ -19,7 +19,6 @@ const t = (kind: SpecKind, type: string | undefined, className: string): FlumeTy
 export const FLUME_TYPES_NOT_IMPLEMENTED: readonly FlumeType[] = [
   t('source', 'taildir', 'org.apache.flume.source.taildir.TaildirSource'),
   t('source', 'spooldir', 'org.apache.flume.source.SpoolDirectorySource'),
-  t('source', 'http', 'org.apache.flume.source.http.HTTPSource'),
   t('source', 'jms', 'org.apache.flume.source.jms.JMSSource'),
   t('source', 'thrift', 'org.apache.flume.source.ThriftSource'),
   t('source', undefined, 'org.apache.flume.source.kafka.KafkaSource'),

@@ -5,6 +5,7 @@
 import type { SourceFactory } from '@sluice/config';
 import { avroSource } from './avro/avro-source-factory.js';
 import { execSource } from './exec/exec-factory.js';
+import { httpSource } from './http/http-source-factory.js';
 import { netcatSource } from './netcat/netcat-source.js';
 import { netcatUdpSource } from './netcat-udp/netcat-udp-source.js';
 import { seqSource } from './seq/seq-source.js';
@@ -19,4 +20,4 @@ export { netcatUdpSource } from './netcat-udp/netcat-udp-source.js';
 export { seqSource, type SeqSource } from './seq/seq-source.js';
 
 /** Every source type of this lib, for the runtime's registry. */
-export const SOURCE_FACTORIES: readonly SourceFactory[] = [seqSource, execSource, netcatSource, netcatUdpSource, avroSource, ...SYSLOG_SOURCES];
+export const SOURCE_FACTORIES: readonly SourceFactory[] = [seqSource, execSource, netcatSource, netcatUdpSource, avroSource, httpSource, ...SYSLOG_SOURCES];
