@@ -1,5 +1,6 @@
-import { checkStoreType, parseIpFilterRules, tlsVersionRange } from '@sluice/avro-rpc';
+import { parseIpFilterRules } from '@sluice/avro-rpc';
 import type { Config, KeySpecs, SourceFactory } from '@sluice/config';
+import { SERVER_TLS_KEYS, serverTlsErrors } from '../server-tls.js';
 import { AvroSource } from './avro-source.js';
 
 export const AVRO_SOURCE_KEYS = {
@@ -16,37 +17,7 @@ export const AVRO_SOURCE_KEYS = {
     default: 'none',
     doc: '`deflate`: each direction of a connection is one zlib stream (Flume\'s layout). Must match the sending sink; there is no negotiation.',
   },
-  ssl: { format: 'bool', default: false, doc: 'Serve TLS. Needs `keystore`, or `ssl-key` and `ssl-cert`.' },
-  keystore: { format: 'string', default: '', doc: 'Path of the keystore holding the server key and certificate chain (JKS, PKCS12, or PEM).' },
-  'keystore-password': { format: 'string', default: '', doc: 'Password of the keystore.' },
-  'keystore-type': {
-    format: 'string',
-    default: '',
-    doc: '`JKS`, `PKCS12` or `PEM`. JCEKS cannot be read: convert with `keytool -importkeystore -deststoretype PKCS12`. Empty: taken from the file (Flume defaults to JKS, whose Java loader also reads PKCS12).',
-  },
-  'ssl-key': { format: 'string', default: '', doc: 'Sluice extension: PEM file of the private key, with `ssl-cert`, instead of a keystore.' },
-  'ssl-cert': { format: 'string', default: '', doc: 'Sluice extension: PEM file of the certificate chain, with `ssl-key`.' },
-  'exclude-protocols': {
-    format: 'list-ws',
-    default: [],
-    doc: 'TLS versions not to enable (Java names, e.g. `TLSv1.2`); SSLv3 is never enabled.',
-  },
-  'include-protocols': {
-    format: 'list-ws',
-    default: [],
-    doc: 'TLS versions to enable (Java names). Empty: TLSv1.2 and TLSv1.3. Node enables a contiguous range only.',
-  },
-  'include-cipher-suites': {
-    format: 'string',
-    default: '',
-    doc: 'Java cipher-suite names: not translated, so setting it is an error; use `ssl-ciphers`.',
-  },
-  'exclude-cipher-suites': {
-    format: 'string',
-    default: '',
-    doc: 'Java cipher-suite names: not translated, so setting it is an error; use `ssl-ciphers`.',
-  },
-  'ssl-ciphers': { format: 'string', default: '', doc: "Sluice extension: an OpenSSL cipher list (e.g. `ECDHE+AESGCM`). Empty: Node's default." },
+  ...SERVER_TLS_KEYS,
   maxConnections: {
     format: 'int',
     default: 1000,
@@ -79,19 +50,7 @@ function check(config: AvroSourceConfig): string[] {
       errors.push((err as Error).message);
     }
   };
-  for (const key of ['include-cipher-suites', 'exclude-cipher-suites'] as const) {
-    if (config[key].trim() !== '') errors.push(`${key}: Java cipher-suite names are not supported; set ssl-ciphers to an OpenSSL cipher list instead`);
-  }
-  if (config.ssl) {
-    const keystore = config.keystore !== '';
-    const pem = config['ssl-key'] !== '' || config['ssl-cert'] !== '';
-    if (keystore && pem) errors.push('ssl: set either keystore or ssl-key + ssl-cert, not both');
-    else if (!keystore && !pem) errors.push('ssl = true needs keystore (JKS, PKCS12 or PEM), or ssl-key and ssl-cert (PEM files)');
-    else if (pem && (config['ssl-key'] === '' || config['ssl-cert'] === '')) errors.push('ssl-key and ssl-cert go together');
-    if (keystore && config['keystore-type'].trim() !== '') attempt(() => checkStoreType(config['keystore-type'], config.keystore, 'keystore'));
-    const include = config['include-protocols'];
-    attempt(() => tlsVersionRange(include.length > 0 ? include : undefined, config['exclude-protocols']));
-  }
+  errors.push(...serverTlsErrors(config));
   if (config.ipFilter) {
     if (config.ipFilterRules.trim() === '') errors.push('ipFilter = true needs ipFilterRules');
     else attempt(() => parseIpFilterRules(config.ipFilterRules));

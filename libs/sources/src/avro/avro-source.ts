@@ -9,7 +9,7 @@ import {
 import { Batch, SluiceError, type ErrorCode, type Source, type SourceContext } from '@sluice/core';
 import type { AvroSourceConfig } from './avro-source-factory.js';
 import { listenWithRetry } from '../listen-retry.js';
-import { serverTls } from './server-tls.js';
+import { serverTls } from '../server-tls.js';
 
 /**
  * How long a batch waits for room in a full channel before the source answers FAILED. Short,

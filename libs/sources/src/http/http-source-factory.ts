@@ -1,5 +1,5 @@
 import type { Config, KeySpec, KeySpecs, SourceFactory } from '@sluice/config';
-import { AVRO_SOURCE_KEYS } from '../avro/avro-source-factory.js';
+import { SERVER_TLS_KEYS } from '../server-tls.js';
 import { tlsErrors } from './http-tls.js';
 import { HttpSource } from './http-source.js';
 
@@ -30,19 +30,19 @@ export const HTTP_SOURCE_KEYS = {
     min: 1,
     doc: 'BlobHandler: largest body in bytes; a longer one is answered 413. The smaller of this and maxRequestBytes applies.',
   },
-  ssl: AVRO_SOURCE_KEYS.ssl,
+  ssl: SERVER_TLS_KEYS.ssl,
   enableSSL: { format: 'bool', default: false, doc: "Flume's older spelling of `ssl`." },
-  keystore: AVRO_SOURCE_KEYS.keystore,
-  'keystore-password': AVRO_SOURCE_KEYS['keystore-password'],
+  keystore: SERVER_TLS_KEYS.keystore,
+  'keystore-password': SERVER_TLS_KEYS['keystore-password'],
   keystorePassword: { format: 'string', default: '', doc: "Flume's older spelling of `keystore-password`." },
-  'keystore-type': AVRO_SOURCE_KEYS['keystore-type'],
-  'ssl-key': AVRO_SOURCE_KEYS['ssl-key'],
-  'ssl-cert': AVRO_SOURCE_KEYS['ssl-cert'],
-  'exclude-protocols': AVRO_SOURCE_KEYS['exclude-protocols'],
-  'include-protocols': AVRO_SOURCE_KEYS['include-protocols'],
-  'include-cipher-suites': AVRO_SOURCE_KEYS['include-cipher-suites'],
-  'exclude-cipher-suites': AVRO_SOURCE_KEYS['exclude-cipher-suites'],
-  'ssl-ciphers': AVRO_SOURCE_KEYS['ssl-ciphers'],
+  'keystore-type': SERVER_TLS_KEYS['keystore-type'],
+  'ssl-key': SERVER_TLS_KEYS['ssl-key'],
+  'ssl-cert': SERVER_TLS_KEYS['ssl-cert'],
+  'exclude-protocols': SERVER_TLS_KEYS['exclude-protocols'],
+  'include-protocols': SERVER_TLS_KEYS['include-protocols'],
+  'include-cipher-suites': SERVER_TLS_KEYS['include-cipher-suites'],
+  'exclude-cipher-suites': SERVER_TLS_KEYS['exclude-cipher-suites'],
+  'ssl-ciphers': SERVER_TLS_KEYS['ssl-ciphers'],
   maxRequestBytes: {
     format: 'int',
     default: 16 * MIB,

@@ -2,7 +2,8 @@ import type { Config, KeySpecs, SourceFactory } from '@sluice/config';
 import { charsetError } from '../charset.js';
 import { SYSLOG_COMMON_KEYS, SYSLOG_TCP_KEYS, keepFieldsErrors, keepFieldsOf } from './syslog-keys.js';
 import { SyslogTcpSource } from './syslog-tcp-source.js';
-import { SYSLOG_TLS_KEYS, syslogServerTls, syslogTlsErrors } from './syslog-tls.js';
+import { serverTls, serverTlsErrors } from '../server-tls.js';
+import { SYSLOG_TLS_KEYS } from './syslog-tls.js';
 
 const CHARSET_PORT_PREFIX = 'charset.port.';
 
@@ -53,7 +54,7 @@ export const multiportSyslogTcpSource: SourceFactory<typeof MULTIPORT_SYSLOG_TCP
   batchSizeKey: 'batchSize',
   resources: (config) => portsOf(config).map((port) => ({ kind: 'tcp-port' as const, host: config.host, port, key: 'ports' })),
   check(config) {
-    const errors = [...keepFieldsErrors(config.keepFields), ...syslogTlsErrors(config)];
+    const errors = [...keepFieldsErrors(config.keepFields), ...serverTlsErrors(config)];
     if (config.ports.length === 0) errors.push('ports: at least one port is needed');
     const ports = new Set<string>();
     for (const port of config.ports) {
@@ -84,7 +85,7 @@ export const multiportSyslogTcpSource: SourceFactory<typeof MULTIPORT_SYSLOG_TCP
         portHeader: config.portHeader,
         batchSize: config.batchSize,
         maxConnections: config.maxConnections,
-        tls: syslogServerTls(config),
+        tls: serverTls(config),
       },
       ctx,
     );

@@ -1,7 +1,8 @@
 import type { Config, KeySpecs, SourceFactory } from '@sluice/config';
 import { SYSLOG_COMMON_KEYS, SYSLOG_TCP_KEYS, keepFieldsErrors, keepFieldsOf } from './syslog-keys.js';
 import { SyslogTcpSource } from './syslog-tcp-source.js';
-import { SYSLOG_TLS_KEYS, syslogServerTls, syslogTlsErrors } from './syslog-tls.js';
+import { serverTls, serverTlsErrors } from '../server-tls.js';
+import { SYSLOG_TLS_KEYS } from './syslog-tls.js';
 
 export const SYSLOG_TCP_SOURCE_KEYS = {
   host: { format: 'host', default: undefined, doc: 'Host name or IP address to listen on.' },
@@ -23,7 +24,7 @@ export const syslogTcpSource: SourceFactory<typeof SYSLOG_TCP_SOURCE_KEYS> = {
   keys: SYSLOG_TCP_SOURCE_KEYS,
   batchSizeKey: 'batchSize',
   resources: (config) => [{ kind: 'tcp-port', host: config.host, port: config.port, key: 'port' }],
-  check: (config) => [...keepFieldsErrors(config.keepFields), ...syslogTlsErrors(config)],
+  check: (config) => [...keepFieldsErrors(config.keepFields), ...serverTlsErrors(config)],
   create(config, ctx) {
     return new SyslogTcpSource(
       {
@@ -36,7 +37,7 @@ export const syslogTcpSource: SourceFactory<typeof SYSLOG_TCP_SOURCE_KEYS> = {
         portHeader: '',
         batchSize: config.batchSize,
         maxConnections: config.maxConnections,
-        tls: syslogServerTls(config),
+        tls: serverTls(config),
       },
       ctx,
     );
