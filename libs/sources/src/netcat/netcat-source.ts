@@ -3,6 +3,7 @@ import type { Config, KeySpecs, SourceFactory } from '@sluice/config';
 import { ConnectionSlots, type Source, type SourceContext } from '@sluice/core';
 import { charsetError } from '../charset.js';
 import { listenOnce, listenWithRetry } from '../listen-retry.js';
+import { trackConnection } from '../track-connection.js';
 import { NetcatConnection } from './netcat-connection.js';
 
 /** How long a stopping connection waits for its batch to commit, then for the client to close. */
@@ -114,14 +115,7 @@ export class NetcatSource implements Source {
       counters,
       logger,
     });
-    this.connections.add(connection);
-    counters.inc('OpenConnectionCount');
-    logger.debug('connection opened');
-    void connection.closed.then(() => {
-      this.connections.delete(connection);
-      counters.inc('OpenConnectionCount', -1);
-      logger.debug('connection closed');
-    });
+    trackConnection(this.connections, connection, counters, logger);
   }
 }
 

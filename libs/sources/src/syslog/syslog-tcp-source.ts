@@ -3,6 +3,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { ServerTlsOptions } from '@sluice/avro-rpc';
 import { ConnectionSlots, RateLimitedWarn, type Source, type SourceContext } from '@sluice/core';
 import { listenOnce, listenWithRetry } from '../listen-retry.js';
+import { trackConnection } from '../track-connection.js';
 import { clientHeaders, plainAddress, type ClientHeaderNames } from './client-headers.js';
 import type { KeepFields } from './keep-fields.js';
 import { SyslogTcpConnection } from './syslog-tcp-connection.js';
@@ -117,13 +118,6 @@ export class SyslogTcpSource implements Source {
       refused: this.refused,
       logger,
     });
-    this.connections.add(connection);
-    counters.inc('OpenConnectionCount');
-    logger.debug('connection opened');
-    void connection.closed.then(() => {
-      this.connections.delete(connection);
-      counters.inc('OpenConnectionCount', -1);
-      logger.debug('connection closed');
-    });
+    trackConnection(this.connections, connection, counters, logger);
   }
 }
