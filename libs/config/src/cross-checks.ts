@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import type { Report } from './diagnostic.js';
+import { KIND_LABEL } from './registry.js';
 import type { ComponentSpec, Resource } from './spec.js';
 import type { ChannelDef, ResolvedComponent, SinkDef, SourceDef } from './topology.js';
 
@@ -66,10 +67,9 @@ function clashes(a: Resource, b: Resource): boolean {
   return x === y || WILDCARDS.has(x) || WILDCARDS.has(y);
 }
 
-/** `source n1` from a prefix such as `a1.sources.n1.` */
+/** `source n1`, `channel c1`. */
 function noun(c: Resolved<ResolvedComponent>): string {
-  const section = c.prefix.split('.').at(-3) ?? '';
-  return `${section.replace(/s$/, '')} ${c.def.name}`;
+  return `${KIND_LABEL[c.spec.kind]} ${c.def.name}`;
 }
 
 /**
